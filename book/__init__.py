@@ -1,0 +1,1 @@
+"""The book's sources; `book.lib` holds the helpers that chapters share."""
