@@ -1,0 +1,108 @@
+"""Numbers for the page: formatting in the reader's language, and ``glue``.
+
+Every number that a chapter's prose quotes is computed by the notebook and
+handed to the page with :func:`glue`; the prose refers to it by name
+(``{glue:text}`name```). Nothing is typed in by hand.
+
+Formatting follows each language's convention:
+
+* English: ``10,201`` and ``91.4``.
+* Spanish (RAE and SI): a non-breaking space groups thousands in numbers of five
+  digits or more (``4500``, ``10 201``) and the decimal mark is a comma (``91,4``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from book.lib.config import check_language
+
+_GROUP = {"en": ",", "es": "\u00a0"}
+_DECIMAL = {"en": ".", "es": ","}
+
+
+def format_number(value, lang: str = "en", decimals: int = 0) -> str:
+    """A number as the reader's language writes it.
+
+    Args:
+        value: an int or float (NumPy scalars included).
+        lang: ``"es"`` or ``"en"``.
+        decimals: digits after the decimal mark.
+
+    Returns:
+        The formatted number, e.g. ``format_number(10201, "es") == "10 201"``
+        (with a non-breaking space) and ``format_number(0.914, "en", 3)``
+        ``== "0.914"``.
+    """
+    check_language(lang)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"value must be a real number; received {value!r} "
+            f"of type {type(value).__name__}.")
+    if not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(
+            f"decimals must be a non-negative integer; received {decimals!r}.")
+    text = f"{float(value) if decimals else round(value):,.{decimals}f}"
+    integer, _, fraction = text.partition(".")
+    digits = integer.lstrip("-").replace(",", "")
+    if lang == "es" and len(digits) <= 4:
+        integer = integer.replace(",", "")
+    integer = integer.replace(",", _GROUP[lang])
+    return integer + (_DECIMAL[lang] + fraction if fraction else "")
+
+
+def format_percent(fraction, lang: str = "en", decimals: int = 1) -> str:
+    """A fraction in [0, 1] as a percentage: ``0.9143 -> "91.4%"`` / ``"91,4 %"``.
+
+    Spanish separates the percent sign with a (non-breaking) space; English
+    does not.
+    """
+    number = format_number(100 * float(fraction), lang, decimals)
+    return number + ("\u00a0%" if lang == "es" else "%")
+
+
+class Text:
+    """A value shown on the page as plain text, without quotes."""
+
+    def __init__(self, text: str):
+        self.text = str(text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+
+def glue(name: str, value, lang: str | None = None, decimals: int = 0,
+         percent: bool = False):
+    """Hands a computed value to the page under ``name``, without displaying it.
+
+    Numbers are formatted for ``lang`` first, so that ``{glue:text}`name``` in
+    the prose reads naturally in each language. Outside a Jupyter Book build
+    (in Colab, say) ``myst_nb`` may be missing: then the value is only returned.
+
+    Args:
+        name: the key that the prose uses; unique within the page.
+        value: a number, a string, or any object that the page can display
+            (a DataFrame, a matplotlib figure).
+        lang: format numbers for this language (``"es"``/``"en"``); None keeps
+            the value as it is.
+        decimals: digits after the decimal mark, for numbers.
+        percent: show a fraction in [0, 1] as a percentage.
+
+    Returns:
+        ``value``, unchanged, so that ``x = glue("x", compute())`` reads well.
+    """
+    shown = value
+    if lang is not None and isinstance(value, numbers.Real):
+        shown = Text(format_percent(value, lang, decimals) if percent
+                     else format_number(value, lang, decimals))
+    elif isinstance(value, str):
+        shown = Text(value)
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:  # Colab and plain Jupyter need no glue.
+        return value
+    myst_glue(name, shown, display=False)
+    return value
