@@ -92,7 +92,7 @@ def glue(name: str, value, lang: str | None = None, decimals: int = 0,
         percent: show a fraction in [0, 1] as a percentage.
 
     Returns:
-        ``value``, unchanged, so that ``x = glue("x", compute())`` reads well.
+        None, so that a ``glue`` call at the end of a cell prints nothing.
     """
     shown = value
     if lang is not None and isinstance(value, numbers.Real):
@@ -103,6 +103,44 @@ def glue(name: str, value, lang: str | None = None, decimals: int = 0,
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # Colab and plain Jupyter need no glue.
-        return value
+        return None
     myst_glue(name, shown, display=False)
-    return value
+    return None
+
+
+def table(frame, lang: str = "en", headers: dict | None = None,
+          decimals: dict | None = None):
+    """A DataFrame styled for the page: numbers in the reader's language, no index.
+
+    Args:
+        frame: the table, one row per item; its own column names stay in English
+            (they are code), ``headers`` gives what the page shows.
+        lang: ``"es"`` or ``"en"``: thousands separators and decimal mark.
+        headers: optional mapping from column name to the header to show.
+        decimals: optional mapping from column name to digits after the decimal
+            mark (default 0 for integers and 2 for other numbers).
+
+    Returns:
+        A pandas ``Styler``, which notebooks and the website render as a table.
+    """
+    import pandas as pd
+
+    check_language(lang)
+    decimals = dict(decimals or {})
+    formats = {}
+    for column in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[column]):
+            continue
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            digits = decimals.get(
+                column, 0 if pd.api.types.is_integer_dtype(frame[column]) else 2)
+            formats[column] = (
+                lambda v, d=digits: "" if pd.isna(v) else format_number(v, lang, d))
+    styler = frame.style.format(formats).hide(axis="index")
+    if formats:
+        styler = styler.set_properties(subset=list(formats), **{"text-align": "right"})
+    styler = styler.set_table_attributes('class="book-table"')
+    if headers:
+        styler = styler.relabel_index(
+            [headers.get(c, c) for c in frame.columns], axis="columns")
+    return styler

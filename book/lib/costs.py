@@ -1,0 +1,1169 @@
+"""Per-layer tables of parameters and arithmetic for Keras models.
+
+Every architecture chapter prints a table of what each layer costs (VGG's
+3x3 stacks, Inception's 1x1 bottlenecks, MobileNet's depthwise separable
+convolutions). This module counts; another function renders for the page.
+
+Convention, used everywhere in the book:
+
+* A **MAC** is one multiply-accumulate of a weight: ``macs`` counts them in
+  ``Conv1D``/``Conv2D``, ``DepthwiseConv1D``/``DepthwiseConv2D``,
+  ``SeparableConv1D``/``SeparableConv2D`` and ``Dense`` layers only.
+  **FLOPs = 2 x MACs** for those layers (``flops(table)``); this is what
+  TensorFlow's profiler reports for its ``Conv2D``, ``DepthwiseConv2dNative``
+  and ``MatMul`` ops, and what ``tests/test_costs_profiler.py`` checks.
+* Everything else is counted in its own column, never folded into ``macs``:
+
+  ``bias_adds``
+      One add per output element of a layer with ``use_bias=True``.
+  ``norm_ops``
+      ``BatchNormalization`` at inference: 2 per output element (the
+      statistics and ``gamma``/``beta`` fold into one scale and one shift per
+      channel; folding them is done once per channel and is not counted).
+      ``LayerNormalization``: ``5 + scale + center`` per element (add for the
+      mean, subtract it, square and add for the variance, multiply by
+      ``1/sigma``; then one multiply for ``gamma`` and one add for ``beta``).
+  ``pool_ops``
+      Output elements x window area (comparisons for max pooling, adds for
+      average pooling); a global pooling layer's window is its whole input, so
+      it costs one op per input element. The division of average pooling is
+      not counted, as in TensorFlow's profiler.
+  ``elementwise_ops``
+      Merge layers: ``(n_inputs - 1)`` per output element for ``Add``,
+      ``Subtract``, ``Multiply``, ``Maximum`` and ``Minimum``; ``n_inputs`` for
+      ``Average`` (the adds and one division). ``Rescaling``: 2 per element
+      (``x * scale + offset``).
+  ``activation_ops``
+      One op per output element for an element-wise activation (``relu``,
+      ``sigmoid``, ``tanh``, ``LeakyReLU``...), whether it is a layer of its
+      own or the ``activation=`` argument of a ``Conv``/``Dense`` layer;
+      softmax counts 5 per element (subtract the max, exponentiate, sum,
+      divide), the rule of TensorFlow's profiler. ``linear`` counts 0.
+
+``params`` is the number of scalars in a layer's weights, trainable or not
+(as ``model.count_params()``), computed by the same formulas a reader can
+apply by hand and checked against the layer's actual weights.
+
+Nothing is dropped silently: layers that truly cost nothing are listed in
+``ZERO_COST_LAYERS``; any other layer class without a handler in ``HANDLERS``
+is an error that names it (add one with ``register_handler``).
+
+Taught in the chapters on VGG, Inception and MobileNet, and used by every
+architecture chapter after them.
+
+Example:
+    VGG16's first convolution by hand (``layer_costs`` shows the whole
+    network: 138,357,544 params and 15,470,264,320 MACs):
+
+    >>> from book.lib import costs
+    >>> params = costs.conv2d_params(3, 3, 3, 64)  # 3*3*3*64 + 64
+    >>> macs = costs.conv2d_macs(224, 224, 3, 3, 3, 64)  # 224*224*3*3*3*64
+    >>> params, macs
+    (1792, 86704128)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import keras
+import pandas as pd
+from keras import layers
+
+Shape = tuple[int, ...]
+Handler = Callable[[layers.Layer, list[Shape], list[Shape]], dict[str, int]]
+
+#: The columns of ``layer_costs``, in order.
+COLUMNS = ("name", "type", "output_shape", "params", "macs", "bias_adds",
+           "norm_ops", "pool_ops", "elementwise_ops", "activation_ops")
+#: The columns that hold counts (integers that add up over rows).
+COUNT_COLUMNS = COLUMNS[3:]
+
+LANGUAGES = ("es", "en")
+
+# ---------------------------------------------------------------------------
+# Pure formulas: no model needed, for "what if" rows and hand checks.
+# ---------------------------------------------------------------------------
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"{name} must be a positive integer; received {name}={value!r}.")
+    return value
+
+
+def _check_groups(groups: int, c_in: int, c_out: int) -> None:
+    _check_positive_int("groups", groups)
+    if c_in % groups or c_out % groups:
+        raise ValueError(
+            "groups must divide both c_in and c_out; received "
+            f"groups={groups}, c_in={c_in}, c_out={c_out}. Choose channel "
+            "counts that are multiples of groups.")
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1,
+                     padding: str | int = "valid", dilation: int = 1) -> int:
+    """Length of one spatial side after a convolution.
+
+    Args:
+        size: input length along this side.
+        kernel: kernel length along this side.
+        stride: step between windows.
+        padding: ``"valid"`` (no padding), ``"same"`` (or ``"causal"``, for
+            ``Conv1D``: the output is ``ceil(size / stride)``, as Keras pads),
+            or a non-negative integer: zeros added on *each* side, as the
+            papers write it (``floor((size + 2 p - k) / stride) + 1``).
+        dilation: spacing between kernel taps; the kernel then spans
+            ``dilation * (kernel - 1) + 1`` inputs.
+
+    Returns:
+        The output length.
+
+    Raises:
+        ValueError: if an argument is not a positive integer, if ``padding``
+            is not one of the forms above, or if the window does not fit.
+    """
+    _check_positive_int("size", size)
+    _check_positive_int("kernel", kernel)
+    _check_positive_int("stride", stride)
+    _check_positive_int("dilation", dilation)
+    span = dilation * (kernel - 1) + 1
+    if padding in ("same", "causal"):
+        return -(-size // stride)
+    if padding == "valid":
+        pad = 0
+    elif (isinstance(padding, int) and not isinstance(padding, bool)
+          and padding >= 0):
+        pad = padding
+    else:
+        raise ValueError(
+            "padding must be 'valid', 'same', 'causal' or a non-negative "
+            f"integer (zeros on each side); received padding={padding!r}.")
+    if size + 2 * pad < span:
+        raise ValueError(
+            f"The window (span {span}) does not fit in the input: received "
+            f"size={size}, kernel={kernel}, dilation={dilation}, "
+            f"padding={padding!r}. Use a larger input or padding='same'.")
+    return (size + 2 * pad - span) // stride + 1
+
+
+def pool_output_size(size: int, pool_size: int, strides: int | None = None,
+                     padding: str | int = "valid") -> int:
+    """Length of one spatial side after pooling (Keras semantics).
+
+    Args:
+        size: input length along this side.
+        pool_size: window length.
+        strides: step between windows; ``None`` means ``pool_size``, as in
+            ``layers.MaxPooling2D``.
+        padding: ``"valid"``, ``"same"`` or an integer, as in
+            ``conv_output_size``.
+
+    Returns:
+        The output length.
+    """
+    _check_positive_int("pool_size", pool_size)
+    stride = pool_size if strides is None else strides
+    return conv_output_size(size, pool_size, stride, padding)
+
+
+def conv2d_params(k_h: int, k_w: int, c_in: int, c_out: int, groups: int = 1,
+                  use_bias: bool = True) -> int:
+    """Weights of a 2D convolution: ``k_h k_w (c_in / groups) c_out + c_out``.
+
+    Args:
+        k_h: kernel height.
+        k_w: kernel width.
+        c_in: input channels.
+        c_out: output channels (filters).
+        groups: channel groups; each filter sees ``c_in / groups`` channels.
+        use_bias: whether one bias per output channel is added.
+
+    Returns:
+        The number of parameters.
+
+    Raises:
+        ValueError: for a non-positive size, or ``groups`` that does not
+            divide ``c_in`` and ``c_out``.
+
+    Reference:
+        Simonyan and Zisserman, "Very Deep Convolutional Networks for
+        Large-Scale Image Recognition", ICLR 2015, section 2.3.
+    """
+    for name, value in (("k_h", k_h), ("k_w", k_w), ("c_in", c_in),
+                        ("c_out", c_out)):
+        _check_positive_int(name, value)
+    _check_groups(groups, c_in, c_out)
+    return k_h * k_w * (c_in // groups) * c_out + (c_out if use_bias else 0)
+
+
+def conv2d_macs(out_h: int, out_w: int, k_h: int, k_w: int, c_in: int,
+                c_out: int, groups: int = 1) -> int:
+    """MACs of a 2D convolution: ``out_h out_w k_h k_w (c_in / groups) c_out``.
+
+    Each output element is a dot product of a ``k_h x k_w x (c_in/groups)``
+    window with one filter; dilation and stride change the output size, not
+    the work per output element.
+
+    Args:
+        out_h: output height.
+        out_w: output width.
+        k_h: kernel height.
+        k_w: kernel width.
+        c_in: input channels.
+        c_out: output channels.
+        groups: channel groups.
+
+    Returns:
+        The number of multiply-accumulates (bias adds not included).
+    """
+    for name, value in (("out_h", out_h), ("out_w", out_w), ("k_h", k_h),
+                        ("k_w", k_w), ("c_in", c_in), ("c_out", c_out)):
+        _check_positive_int(name, value)
+    _check_groups(groups, c_in, c_out)
+    return out_h * out_w * k_h * k_w * (c_in // groups) * c_out
+
+
+def depthwise_conv2d_params(k_h: int, k_w: int, c_in: int,
+                            depth_multiplier: int = 1,
+                            use_bias: bool = True) -> int:
+    """Weights of a depthwise convolution: ``k_h k_w c_in m (+ c_in m)``.
+
+    Args:
+        k_h: kernel height.
+        k_w: kernel width.
+        c_in: input channels; each gets its own ``depth_multiplier`` filters.
+        depth_multiplier: filters per input channel (``m``).
+        use_bias: whether one bias per output channel is added.
+
+    Returns:
+        The number of parameters.
+
+    Reference:
+        Howard et al., "MobileNets: Efficient Convolutional Neural Networks
+        for Mobile Vision Applications", 2017, section 3.1.
+    """
+    for name, value in (("k_h", k_h), ("k_w", k_w), ("c_in", c_in),
+                        ("depth_multiplier", depth_multiplier)):
+        _check_positive_int(name, value)
+    c_out = c_in * depth_multiplier
+    return k_h * k_w * c_out + (c_out if use_bias else 0)
+
+
+def depthwise_conv2d_macs(out_h: int, out_w: int, k_h: int, k_w: int,
+                          c_in: int, depth_multiplier: int = 1) -> int:
+    """MACs of a depthwise convolution: ``out_h out_w k_h k_w c_in m``.
+
+    Args:
+        out_h: output height.
+        out_w: output width.
+        k_h: kernel height.
+        k_w: kernel width.
+        c_in: input channels.
+        depth_multiplier: filters per input channel.
+
+    Returns:
+        The number of multiply-accumulates.
+
+    Reference:
+        Howard et al., 2017, equation (2): ``D_K D_K M D_F D_F``.
+    """
+    for name, value in (("out_h", out_h), ("out_w", out_w), ("k_h", k_h),
+                        ("k_w", k_w), ("c_in", c_in),
+                        ("depth_multiplier", depth_multiplier)):
+        _check_positive_int(name, value)
+    return out_h * out_w * k_h * k_w * c_in * depth_multiplier
+
+
+def separable_conv2d_params(k_h: int, k_w: int, c_in: int, c_out: int,
+                            depth_multiplier: int = 1,
+                            use_bias: bool = True) -> int:
+    """Weights of a depthwise separable convolution (Keras' layer).
+
+    The depthwise kernel has ``k_h k_w c_in m`` weights, the 1x1 pointwise
+    kernel ``c_in m c_out``; Keras' ``SeparableConv2D`` has a single bias, of
+    ``c_out`` values, after the pointwise step.
+
+    Args:
+        k_h: kernel height.
+        k_w: kernel width.
+        c_in: input channels.
+        c_out: output channels.
+        depth_multiplier: depthwise filters per input channel (``m``).
+        use_bias: whether the ``c_out`` biases are added.
+
+    Returns:
+        The number of parameters.
+    """
+    _check_positive_int("c_out", c_out)
+    depthwise = depthwise_conv2d_params(k_h, k_w, c_in, depth_multiplier,
+                                        use_bias=False)
+    pointwise = conv2d_params(1, 1, c_in * depth_multiplier, c_out,
+                              use_bias=use_bias)
+    return depthwise + pointwise
+
+
+def separable_conv2d_macs(out_h: int, out_w: int, k_h: int, k_w: int,
+                          c_in: int, c_out: int,
+                          depth_multiplier: int = 1) -> int:
+    """MACs of a depthwise separable convolution: depthwise plus pointwise.
+
+    ``out_h out_w k_h k_w c_in m + out_h out_w c_in m c_out``.
+
+    Args:
+        out_h: output height (the stride acts in the depthwise step).
+        out_w: output width.
+        k_h: kernel height.
+        k_w: kernel width.
+        c_in: input channels.
+        c_out: output channels.
+        depth_multiplier: depthwise filters per input channel (``m``).
+
+    Returns:
+        The number of multiply-accumulates.
+
+    Reference:
+        Howard et al., 2017, equation (5).
+    """
+    depthwise = depthwise_conv2d_macs(out_h, out_w, k_h, k_w, c_in,
+                                      depth_multiplier)
+    pointwise = conv2d_macs(out_h, out_w, 1, 1, c_in * depth_multiplier,
+                            c_out)
+    return depthwise + pointwise
+
+
+def dense_params(c_in: int, c_out: int, use_bias: bool = True) -> int:
+    """Weights of a dense layer: ``c_in c_out + c_out``.
+
+    Args:
+        c_in: input features (the last axis of the input).
+        c_out: units.
+        use_bias: whether one bias per unit is added.
+
+    Returns:
+        The number of parameters.
+    """
+    _check_positive_int("c_in", c_in)
+    _check_positive_int("c_out", c_out)
+    return c_in * c_out + (c_out if use_bias else 0)
+
+
+def dense_macs(c_in: int, c_out: int, positions: int = 1) -> int:
+    """MACs of a dense layer: ``positions c_in c_out``.
+
+    Args:
+        c_in: input features.
+        c_out: units.
+        positions: how many vectors the layer is applied to; for an input of
+            shape ``(..., c_in)`` it is the product of the leading axes
+            (batch excluded), e.g. ``7 * 7`` for a ``(7, 7, 512)`` input.
+
+    Returns:
+        The number of multiply-accumulates.
+    """
+    _check_positive_int("c_in", c_in)
+    _check_positive_int("c_out", c_out)
+    _check_positive_int("positions", positions)
+    return positions * c_in * c_out
+
+
+# ---------------------------------------------------------------------------
+# Handlers: one small function per layer class, on shapes without the batch.
+# ---------------------------------------------------------------------------
+
+#: Activation-function name -> ops per output element (see module docstring).
+#: Add an entry to count a custom activation function.
+ACTIVATION_OPS_PER_ELEMENT: dict[str, int] = {
+    "linear": 0,
+    "softmax": 5,
+    "log_softmax": 5,
+    **{name: 1 for name in (
+        "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu",
+        "sigmoid", "hard_sigmoid", "log_sigmoid", "sparse_sigmoid", "tanh",
+        "hard_tanh", "tanh_shrink", "silu", "swish", "hard_silu",
+        "hard_swish", "mish", "softplus", "softsign", "sparse_plus",
+        "squareplus", "exponential", "threshold", "hard_shrink",
+        "soft_shrink")},
+}
+
+
+def _elements(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+def _activation_ops(activation: Any, shape: Shape, layer: layers.Layer) -> int:
+    """Ops for applying ``activation`` to a tensor of ``shape``."""
+    if activation is None:
+        return 0
+    name = getattr(activation, "__name__", repr(activation))
+    if name not in ACTIVATION_OPS_PER_ELEMENT:
+        raise NotImplementedError(
+            f"Layer {layer.name!r} ({type(layer).__name__}) uses the "
+            f"activation {name!r}, whose cost is unknown; known: "
+            f"{sorted(ACTIVATION_OPS_PER_ELEMENT)}. Add it with "
+            f"costs.ACTIVATION_OPS_PER_ELEMENT[{name!r}] = ops_per_element.")
+    return ACTIVATION_OPS_PER_ELEMENT[name] * _elements(shape)
+
+
+def _split_channels(layer: layers.Layer, shape: Shape) -> tuple[Shape, int]:
+    """(spatial sizes, channels) of a shape without batch."""
+    if getattr(layer, "data_format", "channels_last") == "channels_first":
+        return shape[1:], shape[0]
+    return shape[:-1], shape[-1]
+
+
+def _hw(spatial: Sequence[int]) -> tuple[int, int]:
+    """A 1D or 2D size as (height, width); 1D layers have height 1."""
+    return (1, spatial[0]) if len(spatial) == 1 else tuple(spatial)
+
+
+def _conv(layer, inputs, outputs):
+    (spatial_out, c_out), (_, c_in) = (_split_channels(layer, outputs[0]),
+                                       _split_channels(layer, inputs[0]))
+    out_h, out_w = _hw(spatial_out)
+    k_h, k_w = _hw(layer.kernel_size)
+    return {
+        "params": conv2d_params(k_h, k_w, c_in, c_out, layer.groups,
+                                layer.use_bias),
+        "macs": conv2d_macs(out_h, out_w, k_h, k_w, c_in, c_out, layer.groups),
+        "bias_adds": _elements(outputs[0]) if layer.use_bias else 0,
+        "activation_ops": _activation_ops(layer.activation, outputs[0], layer),
+    }
+
+
+def _depthwise(layer, inputs, outputs):
+    spatial_out, _ = _split_channels(layer, outputs[0])
+    _, c_in = _split_channels(layer, inputs[0])
+    out_h, out_w = _hw(spatial_out)
+    k_h, k_w = _hw(layer.kernel_size)
+    m = layer.depth_multiplier
+    return {
+        "params": depthwise_conv2d_params(k_h, k_w, c_in, m, layer.use_bias),
+        "macs": depthwise_conv2d_macs(out_h, out_w, k_h, k_w, c_in, m),
+        "bias_adds": _elements(outputs[0]) if layer.use_bias else 0,
+        "activation_ops": _activation_ops(layer.activation, outputs[0], layer),
+    }
+
+
+def _separable(layer, inputs, outputs):
+    spatial_out, c_out = _split_channels(layer, outputs[0])
+    _, c_in = _split_channels(layer, inputs[0])
+    out_h, out_w = _hw(spatial_out)
+    k_h, k_w = _hw(layer.kernel_size)
+    m = layer.depth_multiplier
+    return {
+        "params": separable_conv2d_params(k_h, k_w, c_in, c_out, m,
+                                          layer.use_bias),
+        "macs": separable_conv2d_macs(out_h, out_w, k_h, k_w, c_in, c_out, m),
+        "bias_adds": _elements(outputs[0]) if layer.use_bias else 0,
+        "activation_ops": _activation_ops(layer.activation, outputs[0], layer),
+    }
+
+
+def _dense(layer, inputs, outputs):
+    c_in, c_out = inputs[0][-1], outputs[0][-1]
+    positions = _elements(outputs[0][:-1])
+    return {
+        "params": dense_params(c_in, c_out, layer.use_bias),
+        "macs": dense_macs(c_in, c_out, positions),
+        "bias_adds": _elements(outputs[0]) if layer.use_bias else 0,
+        "activation_ops": _activation_ops(layer.activation, outputs[0], layer),
+    }
+
+
+def _normalized_size(layer, shape: Shape) -> int:
+    """Product of the sizes along ``layer.axis`` (which counts the batch)."""
+    axis = layer.axis
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    full = (None, *shape)
+    return math.prod(full[a] for a in axes)
+
+
+def _batch_norm(layer, inputs, outputs):
+    channels = _normalized_size(layer, inputs[0])
+    # gamma and beta when enabled, plus the moving mean and variance.
+    per_channel = 2 + int(layer.scale) + int(layer.center)
+    return {"params": per_channel * channels,
+            "norm_ops": 2 * _elements(outputs[0])}
+
+
+def _layer_norm(layer, inputs, outputs):
+    normalized = _normalized_size(layer, inputs[0])
+    if layer.rms_scaling:
+        # Square and add for the mean square, multiply by 1/rms, by gamma.
+        return {"params": normalized, "norm_ops": 4 * _elements(outputs[0])}
+    affine = int(layer.scale) + int(layer.center)
+    return {"params": affine * normalized,
+            "norm_ops": (5 + affine) * _elements(outputs[0])}
+
+
+def _pool(layer, inputs, outputs):
+    return {"pool_ops": _elements(outputs[0]) * math.prod(layer.pool_size)}
+
+
+def _global_pool(layer, inputs, outputs):
+    # The window is the whole spatial input: one op per input element.
+    return {"pool_ops": _elements(inputs[0])}
+
+
+def _merge(layer, inputs, outputs):
+    return {"elementwise_ops": (len(inputs) - 1) * _elements(outputs[0])}
+
+
+def _average(layer, inputs, outputs):
+    # n - 1 adds and one division per output element.
+    return {"elementwise_ops": len(inputs) * _elements(outputs[0])}
+
+
+def _two_per_element(layer, inputs, outputs):
+    # A multiply and an add: Rescaling's x * scale + offset, and
+    # InceptionResNetV2's x + scale * residual.
+    return {"elementwise_ops": 2 * _elements(outputs[0])}
+
+
+def _activation(layer, inputs, outputs):
+    return {"activation_ops": _activation_ops(layer.activation, outputs[0],
+                                              layer)}
+
+
+def _one_per_element(layer, inputs, outputs):
+    return {"activation_ops": _elements(outputs[0])}
+
+
+def _prelu(layer, inputs, outputs):
+    return {"params": math.prod(layer.alpha.shape),
+            "activation_ops": _elements(outputs[0])}
+
+
+def _softmax(layer, inputs, outputs):
+    return {"activation_ops": ACTIVATION_OPS_PER_ELEMENT["softmax"]
+            * _elements(outputs[0])}
+
+
+#: Layer class -> handler. A handler takes ``(layer, input_shapes,
+#: output_shapes)`` (lists of shapes without the batch axis) and returns a
+#: dict with any of ``COUNT_COLUMNS``; missing columns are 0.
+HANDLERS: dict[type, Handler] = {
+    layers.Conv1D: _conv,
+    layers.Conv2D: _conv,
+    layers.DepthwiseConv1D: _depthwise,
+    layers.DepthwiseConv2D: _depthwise,
+    layers.SeparableConv1D: _separable,
+    layers.SeparableConv2D: _separable,
+    layers.Dense: _dense,
+    layers.BatchNormalization: _batch_norm,
+    layers.LayerNormalization: _layer_norm,
+    layers.MaxPooling1D: _pool,
+    layers.MaxPooling2D: _pool,
+    layers.AveragePooling1D: _pool,
+    layers.AveragePooling2D: _pool,
+    layers.GlobalMaxPooling1D: _global_pool,
+    layers.GlobalMaxPooling2D: _global_pool,
+    layers.GlobalAveragePooling1D: _global_pool,
+    layers.GlobalAveragePooling2D: _global_pool,
+    layers.Add: _merge,
+    layers.Subtract: _merge,
+    layers.Multiply: _merge,
+    layers.Maximum: _merge,
+    layers.Minimum: _merge,
+    layers.Average: _average,
+    layers.Rescaling: _two_per_element,
+    layers.Activation: _activation,
+    layers.ReLU: _one_per_element,
+    layers.LeakyReLU: _one_per_element,
+    layers.ELU: _one_per_element,
+    layers.PReLU: _prelu,
+    layers.Softmax: _softmax,
+}
+
+try:  # InceptionResNetV2's residual scaling, x + scale * r.
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+except ImportError:  # pragma: no cover - a Keras without that private layer.
+    pass
+else:
+    HANDLERS[CustomScaleLayer] = _two_per_element
+
+#: Layers that do no arithmetic and hold no weights at inference: they move,
+#: copy or pass data through (dropout, noise and random augmentation layers
+#: are the identity outside training).
+ZERO_COST_LAYERS: tuple[type, ...] = (
+    layers.InputLayer, layers.Identity, layers.Flatten, layers.Reshape,
+    layers.Permute, layers.Concatenate,
+    layers.ZeroPadding1D, layers.ZeroPadding2D,
+    layers.Cropping1D, layers.Cropping2D,
+    layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D,
+    layers.AlphaDropout, layers.GaussianDropout, layers.GaussianNoise,
+    layers.ActivityRegularization,
+    layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
+    layers.RandomTranslation, layers.RandomContrast, layers.RandomBrightness,
+)
+
+
+def register_handler(layer_class: type, handler: Handler) -> None:
+    """Registers (or replaces) the handler of a layer class.
+
+    Lookup is by exact class, so a subclass of ``layers.Conv2D`` that changes
+    ``call`` is never counted as a plain convolution by mistake.
+
+    Args:
+        layer_class: a subclass of ``keras.layers.Layer``.
+        handler: ``handler(layer, input_shapes, output_shapes) -> dict`` with
+            any of ``COUNT_COLUMNS`` (shapes exclude the batch axis).
+
+    Raises:
+        TypeError: if ``layer_class`` is not a Layer class or ``handler`` is
+            not callable.
+
+    Example:
+        >>> def scale_costs(layer, inputs, outputs):
+        ...     return {"elementwise_ops": math.prod(outputs[0])}
+        >>> register_handler(MyScale, scale_costs)  # doctest: +SKIP
+    """
+    if not (isinstance(layer_class, type)
+            and issubclass(layer_class, layers.Layer)):
+        raise TypeError(
+            "layer_class must be a subclass of keras.layers.Layer; received "
+            f"layer_class={layer_class!r}.")
+    if not callable(handler):
+        raise TypeError(
+            "handler must be a function (layer, input_shapes, output_shapes) "
+            f"-> dict; received handler={handler!r}.")
+    HANDLERS[layer_class] = handler
+
+
+# ---------------------------------------------------------------------------
+# Walking a model.
+# ---------------------------------------------------------------------------
+
+_BUILD_HINT = ("Build it first: start it with keras.Input(shape=...), or call "
+               "model.build((None, *input_shape)), or call it once on data.")
+
+
+def _graph(model: keras.Model) -> keras.Model:
+    """The functional graph behind a Functional or Sequential model."""
+    if isinstance(model, keras.Sequential):
+        functional = getattr(model, "_functional", None)
+        if not model.built or functional is None:
+            raise ValueError(
+                f"Model {model.name!r} is not built, so its layers have no "
+                f"shapes yet. {_BUILD_HINT}")
+        return functional
+    if hasattr(model, "_nodes") and hasattr(model, "_operations"):
+        return model
+    raise TypeError(
+        f"layer_costs needs a functional or Sequential model; received "
+        f"{model.name!r} of class {type(model).__name__}, a subclassed model "
+        "whose layers cannot be traced. Write it with the functional API "
+        "(keras.Input, then calls) or as keras.Sequential.")
+
+
+def _calls(graph: keras.Model, layer: layers.Layer) -> list:
+    """The nodes at which ``layer`` is called inside ``graph``."""
+    # Keras keeps one node per call; a node belongs to this graph when its
+    # key is in the graph's node set (as keras' own summary checks).
+    from keras.src.ops.function import make_node_key
+
+    return [node for index, node in enumerate(layer._inbound_nodes)
+            if make_node_key(layer, index) in graph._nodes]
+
+
+def _shape(tensor: Any, layer: layers.Layer) -> Shape:
+    shape = tuple(tensor.shape)[1:]
+    if any(size is None for size in shape):
+        raise ValueError(
+            f"Layer {layer.name!r} ({type(layer).__name__}) has an output or "
+            f"input of unknown size {(None, *shape)}; costs need fixed sizes. "
+            "Build the model on a fixed input, e.g. "
+            "keras.Input(shape=(224, 224, 3)) or input_shape=(224, 224, 3).")
+    return tuple(int(size) for size in shape)
+
+
+def _lookup(layer: layers.Layer) -> Handler | None:
+    cls = type(layer)
+    if cls in HANDLERS:
+        return HANDLERS[cls]
+    if cls in ZERO_COST_LAYERS:
+        return lambda *_: {}
+    raise NotImplementedError(
+        f"Layer {layer.name!r} of class {cls.__name__} has no cost handler, "
+        "and counting it as free could hide weights or arithmetic. Register "
+        f"one: costs.register_handler({cls.__name__}, fn), where fn(layer, "
+        "input_shapes, output_shapes) returns a dict such as "
+        "{'params': ..., 'macs': ...}; or, if it truly costs nothing, add it "
+        "to costs.ZERO_COST_LAYERS.")
+
+
+def _layer_rows(layer: layers.Layer, name: str, inputs: list[Shape],
+                outputs: list[Shape], count_params: bool) -> dict[str, Any]:
+    counts = dict(_lookup(layer)(layer, inputs, outputs))
+    unknown = set(counts) - set(COUNT_COLUMNS)
+    if unknown:
+        raise ValueError(
+            f"The handler of {type(layer).__name__} returned unknown columns "
+            f"{sorted(unknown)}; expected some of {list(COUNT_COLUMNS)}.")
+    params = counts.get("params", 0)
+    actual = layer.count_params()
+    if params != actual:
+        raise ValueError(
+            f"Layer {layer.name!r} ({type(layer).__name__}) holds {actual} "
+            f"weights but its handler counts {params}; fix the handler (or "
+            "register one) so that the table says what the layer holds.")
+    row = {"name": name, "type": type(layer).__name__,
+           "output_shape": outputs[0] if len(outputs) == 1 else outputs}
+    row.update({column: int(counts.get(column, 0))
+                for column in COUNT_COLUMNS})
+    if not count_params:  # A repeated call shares the weights.
+        row["params"] = 0
+    return row
+
+
+def _walk(model: keras.Model, prefix: str, count_params: bool) -> list[dict]:
+    graph = _graph(model)
+    rows = []
+    for layer in model.layers:
+        calls = _calls(graph, layer)
+        for index, node in enumerate(calls):
+            name = prefix + layer.name + (f"[{index + 1}]" if index else "")
+            first = count_params and index == 0
+            if isinstance(layer, keras.Model):
+                rows += _walk(layer, name + "/", first)
+                continue
+            inputs = [_shape(t, layer) for t in node.input_tensors]
+            outputs = [_shape(t, layer) for t in node.output_tensors]
+            rows.append(_layer_rows(layer, name, inputs, outputs, first))
+    return rows
+
+
+def layer_costs(model: keras.Model) -> pd.DataFrame:
+    """One row per layer: parameters, MACs and every other op, for batch 1.
+
+    Nested models and ``Sequential`` blocks are walked; their layers keep the
+    block's name as a prefix (``block1/conv1``). A layer called more than
+    once gets one row per call (``conv[2]`` for the second), its parameters
+    on the first row only.
+
+    Columns (see the module docstring for the counting rules):
+
+    * ``name``: layer name, with the prefix of the models that hold it.
+    * ``type``: layer class (``Conv2D``, ``BatchNormalization``...).
+    * ``output_shape``: output shape without the batch axis, a tuple (a list
+      of tuples for a layer with several outputs).
+    * ``params``: weights, trainable or not (sum = ``model.count_params()``).
+    * ``macs``: multiply-accumulates of weights (Conv, Depthwise, Separable,
+      Dense); FLOPs are ``2 * macs`` (``flops``).
+    * ``bias_adds``, ``norm_ops``, ``pool_ops``, ``elementwise_ops``,
+      ``activation_ops``: the other arithmetic, each in its column.
+
+    Args:
+        model: a built functional or ``Sequential`` model with a fixed input
+            size.
+
+    Returns:
+        A DataFrame with the columns ``COLUMNS``, integers in the counts.
+
+    Raises:
+        ValueError: if the model is not built or its sizes are not fixed.
+        TypeError: for a subclassed model (its graph cannot be read).
+        NotImplementedError: for a layer class with no handler and not in
+            ``ZERO_COST_LAYERS``; the message says how to register one.
+
+    Example:
+        >>> table = layer_costs(keras.applications.VGG16(weights=None))
+        >>> row = table.set_index("name").loc["block1_conv1"]
+        >>> row["output_shape"], int(row["params"]), int(row["macs"])
+        ((224, 224, 64), 1792, 86704128)
+        >>> f"{table['params'].sum():,} params, {table['macs'].sum():,} MACs"
+        '138,357,544 params, 15,470,264,320 MACs'
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            "model must be a keras.Model (functional or Sequential); "
+            f"received {type(model).__name__}. Wrap a layer in a model: "
+            "keras.Sequential([keras.Input(shape), layer]).")
+    if not model.built:
+        raise ValueError(
+            f"Model {model.name!r} is not built, so its layers have no shapes "
+            f"yet. {_BUILD_HINT}")
+    rows = _walk(model, "", True)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    return table.astype({column: "int64" for column in COUNT_COLUMNS})
+
+
+# ---------------------------------------------------------------------------
+# Totals and comparisons.
+# ---------------------------------------------------------------------------
+
+
+def _check_table(table: Any, needed: Sequence[str] = ("macs",)) -> None:
+    if not isinstance(table, (pd.DataFrame, pd.Series)):
+        raise TypeError(
+            "Expected a table from layer_costs (a pandas DataFrame) or its "
+            f"totals (a Series); received {type(table).__name__}.")
+    present = table.columns if isinstance(table, pd.DataFrame) else table.index
+    missing = [column for column in needed if column not in present]
+    if missing:
+        raise ValueError(
+            f"The table lacks the columns {missing}; received columns "
+            f"{list(present)}. Pass the DataFrame that layer_costs returns.")
+
+
+def flops(table: pd.DataFrame | pd.Series) -> pd.Series | int:
+    """FLOPs of the weighted layers, ``2 * macs`` (one multiply, one add).
+
+    Args:
+        table: a ``layer_costs`` table (gives one value per row) or its
+            ``totals`` (gives one number).
+
+    Returns:
+        ``2 * table["macs"]``.
+    """
+    _check_table(table)
+    result = 2 * table["macs"]
+    return result if isinstance(result, pd.Series) else int(result)
+
+
+def totals(table: pd.DataFrame) -> pd.Series:
+    """Sums of the count columns of a table (``params``, ``macs``...).
+
+    Args:
+        table: a ``layer_costs`` or ``block_totals`` table.
+
+    Returns:
+        A Series of integers indexed by the count columns.
+    """
+    _check_table(table)
+    columns = [column for column in COUNT_COLUMNS if column in table]
+    return table[columns].sum().astype("int64").rename("total")
+
+
+def with_total(table: pd.DataFrame, label: str = "total") -> pd.DataFrame:
+    """The table with a last row that adds up the counts.
+
+    Args:
+        table: a ``layer_costs`` or ``block_totals`` table.
+        label: text for the first column of the new row.
+
+    Returns:
+        A new DataFrame; the total row has empty text cells.
+    """
+    _check_table(table)
+    row = {column: "" for column in table.columns}
+    row.update(totals(table).to_dict())
+    row[table.columns[0]] = label
+    if "layers" in table:
+        row["layers"] = int(table["layers"].sum())
+    return pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+
+
+def _default_block(name: str) -> str:
+    return re.split(r"[_/]", name, maxsplit=1)[0]
+
+
+def block_totals(table: pd.DataFrame,
+                 by: None | str | re.Pattern | Callable[[str], str]
+                 | Mapping[str, str] = None) -> pd.DataFrame:
+    """Adds up the rows of each block, in order of first appearance.
+
+    Args:
+        table: a ``layer_costs`` table.
+        by: how a layer name gives its block:
+
+            * ``None``: the text before the first ``_`` or ``/``
+              (``block3_conv2`` and ``block3/conv2`` -> ``block3``);
+            * a regular expression (string or compiled): its first group, or
+              the whole match if it has no group, searched from the start of
+              the name (``r"mixed\\d+"``);
+            * a callable ``name -> block``;
+            * a mapping ``name -> block``.
+
+            A row that the pattern or mapping does not cover forms a block of
+            its own, named after the row, so that nothing is dropped.
+
+    Returns:
+        A DataFrame with ``block``, ``layers`` (rows added up),
+        ``output_shape`` (of the block's last row) and the count columns.
+
+    Raises:
+        TypeError: for a ``by`` of another kind.
+    """
+    _check_table(table, ("name",) + COUNT_COLUMNS[:2])
+    if by is None:
+        block_of = _default_block
+    elif isinstance(by, (str, re.Pattern)):
+        pattern = re.compile(by)
+
+        def block_of(name: str) -> str:
+            match = pattern.match(name)
+            if match is None:
+                return name
+            return match.group(1) if pattern.groups else match.group(0)
+    elif isinstance(by, Mapping):
+        def block_of(name: str) -> str:
+            return by.get(name, name)
+    elif callable(by):
+        def block_of(name: str) -> str:
+            block = by(name)
+            if not isinstance(block, str):
+                raise TypeError(
+                    "by must return a block name (str); received "
+                    f"{block!r} for the layer {name!r}.")
+            return block
+    else:
+        raise TypeError(
+            "by must be None, a regular expression, a callable name -> block "
+            f"or a mapping name -> block; received by={by!r}.")
+    blocks = table["name"].map(block_of)
+    grouped = table.groupby(blocks, sort=False)
+    counts = [column for column in COUNT_COLUMNS if column in table]
+    result = grouped[counts].sum().astype("int64")
+    result.insert(0, "output_shape", grouped["output_shape"].last()
+                  if "output_shape" in table else "")
+    result.insert(0, "layers", grouped.size().astype("int64"))
+    result.index.name = "block"
+    return result.reset_index()
+
+
+def compare(table_a: pd.DataFrame | pd.Series,
+            table_b: pd.DataFrame | pd.Series,
+            labels: tuple[str, str] = ("without", "with")) -> pd.DataFrame:
+    """Compares the totals of two designs: "without" vs "with" a change.
+
+    Args:
+        table_a: the reference design (a table or its ``totals``).
+        table_b: the changed design.
+        labels: column titles for the two designs, in the page's language.
+
+    Returns:
+        One row per count (``params``, ``macs``... then ``flops``), with the
+        two totals, ``saving`` (a - b), ``relative_saving`` ((a - b) / a, a
+        fraction; NaN when a is 0) and ``ratio`` (a / b; NaN when b is 0).
+
+    Raises:
+        ValueError: if ``labels`` are not two different names that clash with
+            no other column.
+
+    Example:
+        Inception's 1x1 reduction, for a 5x5 branch on a 28x28x192 input:
+
+        >>> direct = conv2d_macs(28, 28, 5, 5, 192, 32)
+        >>> reduced = conv2d_macs(28, 28, 1, 1, 192, 16) + conv2d_macs(
+        ...     28, 28, 5, 5, 16, 32)
+        >>> compare(pd.Series({"macs": direct}), pd.Series({"macs": reduced}))
+                 without      with     saving  relative_saving     ratio
+        macs   120422400  12443648  107978752         0.896667  9.677419
+        flops  240844800  24887296  215957504         0.896667  9.677419
+    """
+    fixed = ("saving", "relative_saving", "ratio")
+    if (not isinstance(labels, (tuple, list)) or len(labels) != 2
+            or not all(isinstance(label, str) for label in labels)
+            or labels[0] == labels[1] or set(labels) & set(fixed)):
+        raise ValueError(
+            "labels must be two different names, other than "
+            f"{list(fixed)}; received labels={labels!r}.")
+    sums = []
+    for table in (table_a, table_b):
+        _check_table(table)
+        series = totals(table) if isinstance(table, pd.DataFrame) else table
+        series = series[[c for c in COUNT_COLUMNS if c in series.index]]
+        sums.append(pd.concat([series, pd.Series({"flops": flops(series)})]))
+    result = pd.DataFrame({labels[0]: sums[0], labels[1]: sums[1]})
+    result = result.dropna().astype("int64")
+    a, b = result[labels[0]], result[labels[1]]
+    result["saving"] = a - b
+    result["relative_saving"] = (a - b) / a.where(a != 0)
+    result["ratio"] = a / b.where(b != 0)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Rendering for the page.
+# ---------------------------------------------------------------------------
+
+#: Thousands separator: a comma in English; in Spanish a narrow no-break
+#: space (U+202F), as the RAE and the SI ask ("138 357 544"), never a point.
+THOUSANDS_SEPARATOR = {"en": ",", "es": "\u202f"}
+DECIMAL_SEPARATOR = {"en": ".", "es": ","}
+#: Between a number and its unit or suffix; never breaks a line.
+UNIT_SPACE = "\u00a0"
+SUFFIXES = ("", "K", "M", "G", "T", "P")
+
+#: Column and row titles for the page.
+HEADERS = {
+    "en": {
+        "name": "layer", "type": "type", "output_shape": "output shape",
+        "params": "params", "macs": "MACs", "flops": "FLOPs",
+        "bias_adds": "bias adds", "norm_ops": "normalization ops",
+        "pool_ops": "pooling ops", "elementwise_ops": "element-wise ops",
+        "activation_ops": "activation ops", "block": "block",
+        "layers": "layers", "saving": "saving",
+        "relative_saving": "relative saving", "ratio": "ratio",
+        "total": "total",
+    },
+    "es": {
+        "name": "capa", "type": "tipo", "output_shape": "forma de salida",
+        "params": "parámetros", "macs": "MACs", "flops": "FLOPs",
+        "bias_adds": "sumas de sesgo", "norm_ops": "ops. de normalización",
+        "pool_ops": "ops. de pooling", "elementwise_ops":
+        "ops. elemento a elemento", "activation_ops": "ops. de activación",
+        "block": "bloque", "layers": "capas", "saving": "ahorro",
+        "relative_saving": "ahorro relativo", "ratio": "cociente",
+        "total": "total",
+    },
+}
+
+
+def _check_lang(lang: Any) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(
+            f"lang must be one of {LANGUAGES}; received lang={lang!r}. Use "
+            "'es' for the Spanish pages and 'en' for the English ones.")
+    return lang
+
+
+def format_int(n: int, lang: str = "en", group_four_digits: bool = True
+               ) -> str:
+    """An integer with the reader's thousands separator.
+
+    Args:
+        n: the integer.
+        lang: ``"en"`` (``138,357,544``) or ``"es"`` (``138 357 544``, with a
+            narrow no-break space).
+        group_four_digits: whether 4-digit numbers are grouped too. The RAE
+            writes ``4500`` in running text, but groups it in a column of
+            longer numbers, so tables keep the default and prose may pass
+            False (Spanish only; English always groups).
+
+    Returns:
+        The formatted text.
+    """
+    _check_lang(lang)
+    n = int(n)
+    text = f"{abs(n):,}"
+    if lang == "es":
+        if not group_four_digits and abs(n) < 10_000:
+            text = str(abs(n))
+        text = text.replace(",", THOUSANDS_SEPARATOR["es"])
+    return ("-" if n < 0 else "") + text
+
+
+def format_float(x: float, lang: str = "en", digits: int = 2) -> str:
+    """A decimal number with the reader's decimal and thousands separators.
+
+    Args:
+        x: the number.
+        lang: ``"en"`` (``1,234.56``) or ``"es"`` (``1 234,56``).
+        digits: digits after the decimal separator.
+
+    Returns:
+        The formatted text (``"–"`` for NaN).
+    """
+    _check_lang(lang)
+    if x != x:  # NaN
+        return "–"
+    text = f"{x:,.{digits}f}"
+    return text.translate(str.maketrans(
+        {",": THOUSANDS_SEPARATOR[lang], ".": DECIMAL_SEPARATOR[lang]}))
+
+
+def human(n: float, lang: str = "en", digits: int = 2) -> str:
+    """A count with a K/M/G/T suffix: ``15.47 G`` (en), ``15,47 G`` (es).
+
+    Counts under 1000 are written whole. The space before the suffix is a
+    no-break space.
+
+    Args:
+        n: the count (e.g. MACs or parameters).
+        lang: ``"en"`` or ``"es"``.
+        digits: digits after the decimal separator.
+
+    Returns:
+        The formatted text.
+    """
+    _check_lang(lang)
+    if abs(n) < 1000:
+        return format_int(n, lang) if float(n).is_integer() else format_float(
+            n, lang, digits)
+    power = min(int(math.log10(abs(n)) // 3), len(SUFFIXES) - 1)
+    value = n / 1000 ** power
+    if round(abs(value), digits) >= 1000 and power < len(SUFFIXES) - 1:
+        # 999,999 is 1.00 M, not 1000.00 K.
+        power, value = power + 1, value / 1000
+    return format_float(value, lang, digits) + UNIT_SPACE + SUFFIXES[power]
+
+
+def format_shape(shape: Any) -> str:
+    """``(224, 224, 64)`` as ``224 × 224 × 64``; several joined by ``;``."""
+    if isinstance(shape, list):
+        return "; ".join(format_shape(s) for s in shape)
+    if isinstance(shape, tuple):
+        return " × ".join(str(size) for size in shape)
+    return str(shape)
+
+
+def format_table(df: pd.DataFrame | pd.Series, lang: str = "en",
+                 human_counts: bool = False, digits: int = 2
+                 ) -> pd.DataFrame:
+    """Renders a cost table for the page: every cell as text.
+
+    Integers get the reader's thousands separator (or a K/M/G suffix),
+    decimals its decimal separator, ``relative_saving`` becomes a percentage
+    (``89.67%``, ``89,67 %``), ``ratio`` a factor (``9.68×``), shapes
+    ``224 × 224 × 64``, and known column and row titles are translated
+    (``HEADERS``); any other title is left as the chapter wrote it.
+
+    Args:
+        df: a table from ``layer_costs``, ``block_totals``, ``compare`` or
+            ``with_total``, or a Series such as ``totals(table)``.
+        lang: ``"en"`` or ``"es"``.
+        human_counts: write integers as ``human`` does (``15.47 G``).
+        digits: digits after the decimal separator.
+
+    Returns:
+        A DataFrame of strings; show it, or ``.style.hide()`` it, in the page.
+
+    Raises:
+        ValueError: if ``lang`` is not ``"es"`` or ``"en"``.
+        TypeError: if ``df`` is not a DataFrame or a Series.
+    """
+    _check_lang(lang)
+    if isinstance(df, pd.Series):
+        df = df.to_frame()
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(
+            "df must be a pandas DataFrame or Series (e.g. from layer_costs); "
+            f"received {type(df).__name__}.")
+    headers = HEADERS[lang]
+    percent = "%" if lang == "en" else UNIT_SPACE + "%"
+
+    def cell(value: Any, column: Any) -> str:
+        if isinstance(value, (tuple, list)):
+            return format_shape(value)
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float)) and not pd.api.types.is_number(value):
+            return str(value)
+        if column == "relative_saving":
+            return (format_float(100 * value, lang, digits) + percent
+                    if value == value else "–")
+        if column == "ratio":
+            return (format_float(value, lang, digits) + "×"
+                    if value == value else "–")
+        if pd.api.types.is_integer(value) or (
+                isinstance(value, float) and value.is_integer()):
+            return human(int(value), lang, digits) if human_counts else (
+                format_int(int(value), lang))
+        return format_float(float(value), lang, digits)
+
+    out = pd.DataFrame({column: [cell(v, column) for v in df[column]]
+                        for column in df.columns}, index=df.index)
+    out = out.rename(columns=lambda c: headers.get(c, c) if isinstance(
+        c, str) else c)
+    if not isinstance(df.index, pd.RangeIndex):
+        out = out.rename(index=lambda r: headers.get(r, r) if isinstance(
+            r, str) else r)
+        if df.index.name in headers:
+            out.index.name = headers[df.index.name]
+    return out

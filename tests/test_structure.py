@@ -1,0 +1,165 @@
+"""The book's structure: table of contents, language twins, setup cells, outputs.
+
+These tests read files only; they run in a second or two.
+"""
+
+import io
+import json
+import re
+import tokenize
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGS = ("es", "en")
+NOTEBOOKS = sorted((ROOT / "book").glob("[a-z][a-z]/*.ipynb"))
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(path: Path) -> list[dict]:
+    return [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell: dict) -> str:
+    text = cell["source"]
+    return text if isinstance(text, str) else "".join(text)
+
+
+def code_tokens(text: str) -> list[str]:
+    """The code of a cell without comments, string literals and layout.
+
+    Two cells with the same tokens differ only in what a reader reads (comments,
+    printed sentences, plot labels), which is what the two languages may change.
+    """
+    skip = {tokenize.COMMENT, tokenize.STRING, tokenize.NL, tokenize.NEWLINE,
+            tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
+    fstring = {getattr(tokenize, n) for n in
+               ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, n)}
+    tokens, depth = [], 0
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == getattr(tokenize, "FSTRING_START", None):
+            depth += 1
+        elif tok.type == getattr(tokenize, "FSTRING_END", None):
+            depth -= 1
+        elif tok.type not in skip and tok.type not in fstring and depth == 0:
+            tokens.append(tok.string)
+    return tokens
+
+
+def toc_parts() -> dict[str, list[str]]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return {part["caption"]: [ch["file"] for ch in part["chapters"]]
+            for part in toc["parts"]}
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def test_code_tokens_ignore_strings_and_comments():
+    assert code_tokens('print("Hola")  # es\n') == code_tokens("print('Hello')\n")
+    assert code_tokens('print(f"{x} Hola")\n') == code_tokens('print(f"{x} Hello")\n')
+    assert code_tokens("x = 1\n") != code_tokens("x = 2\n")
+
+
+def test_toc_has_a_spanish_and_an_english_part_with_the_same_chapters():
+    parts = toc_parts()
+    assert list(parts) == ["Español", "English"]
+    es = [f.removeprefix("book/es/") for f in parts["Español"]]
+    en = [f.removeprefix("book/en/") for f in parts["English"]]
+    assert all(f.startswith("book/es/") for f in parts["Español"])
+    assert all(f.startswith("book/en/") for f in parts["English"])
+    assert es == en, "both parts must list the same chapters in the same order"
+
+
+def test_every_toc_entry_exists_and_every_notebook_is_listed():
+    files = [f for chapters in toc_parts().values() for f in chapters]
+    for entry in files:
+        candidates = [ROOT / f"{entry}{ext}" for ext in (".ipynb", ".md")]
+        assert any(p.exists() for p in candidates), f"_toc.yml lists {entry}, which does not exist"
+    listed = set(files)
+    for path in NOTEBOOKS:
+        entry = path.relative_to(ROOT).with_suffix("").as_posix()
+        assert entry in listed, f"{entry} is not in _toc.yml"
+
+
+def test_file_names_are_topic_slugs_without_numbers():
+    for path in NOTEBOOKS:
+        assert re.fullmatch(r"[a-z][a-z_]*[a-z]", path.stem), (
+            f"{path.name}: chapter files are named by topic (e.g. vgg.ipynb); "
+            "the reading order lives in _toc.yml")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_page_has_a_twin(lang):
+    other = "en" if lang == "es" else "es"
+    for path in (ROOT / "book" / lang).iterdir():
+        if path.suffix in (".ipynb", ".md"):
+            twin = ROOT / "book" / other / path.name
+            assert twin.exists(), f"book/{lang}/{path.name} has no twin book/{other}/{path.name}"
+
+
+@pytest.mark.parametrize("name", sorted({p.name for p in NOTEBOOKS}))
+def test_twins_have_the_same_code(name):
+    es = code_cells(ROOT / "book" / "es" / name)
+    en = code_cells(ROOT / "book" / "en" / name)
+    assert len(es) == len(en), f"{name}: {len(es)} code cells in es, {len(en)} in en"
+    for i, (a, b) in enumerate(zip(es, en)):
+        assert code_tokens(source(a)) == code_tokens(source(b)), (
+            f"{name}: code cell {i} differs between es and en beyond comments and "
+            f"strings.\n--- es ---\n{source(a)}\n--- en ---\n{source(b)}")
+        assert a.get("metadata", {}).get("tags", []) == b.get("metadata", {}).get("tags", []), (
+            f"{name}: code cell {i} has different tags in es and en")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_notebooks_are_stored_without_outputs(path):
+    for i, cell in enumerate(code_cells(path)):
+        assert cell["outputs"] == [], f"code cell {i} has stored outputs: clear them"
+        assert cell["execution_count"] is None, f"code cell {i} has an execution count"
+
+
+def test_setup_cell_is_the_same_everywhere_and_names_the_repository():
+    url = config()["repository"]["url"]
+    first_cells = {}
+    for path in NOTEBOOKS:
+        cell = code_cells(path)[0]
+        text = source(cell)
+        assert "remove-cell" in cell.get("metadata", {}).get("tags", []), (
+            f"{path.name}: the setup cell must be tagged remove-cell")
+        match = re.search(r'^REPO_URL = "([^"]+)"$', text, flags=re.M)
+        assert match, f"{path}: the first code cell must be the setup cell with REPO_URL"
+        assert match.group(1) == url, (
+            f"{path}: REPO_URL is {match.group(1)!r}, but _config.yml's "
+            f"repository.url is {url!r}")
+        assert "pip install" not in text, "the setup cell must never install packages"
+        first_cells[path] = text
+    assert len(set(first_cells.values())) == 1, "setup cells differ between notebooks"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_notebooks_that_train_have_a_parameters_cell(path):
+    cells = code_cells(path)
+    trains = any(re.search(r"\.fit\(|training\.train\(", source(c)) for c in cells)
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if trains:
+        assert len(tagged) == 1, f"{path.name} trains, so it needs one cell tagged parameters"
+
+
+def test_notebooks_use_modern_keras_only():
+    banned = {
+        "fit_generator": "model.fit",
+        "ImageDataGenerator": "preprocessing layers",
+        "keras.utils.Sequence": "keras.utils.PyDataset",
+        "keras.layers.merge": "layers.Concatenate",
+    }
+    sources = [*NOTEBOOKS, *(ROOT / "book" / "lib").glob("*.py")]
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        for old, new in banned.items():
+            assert old not in text, f"{path.name} uses {old}; use {new} (Keras 3)"
