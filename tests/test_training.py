@@ -142,14 +142,26 @@ def test_cache_hit_repeats_the_run(data, tmp_path, capsys):
         first_model.optimizer.iterations)
 
 
+BASE_ARGS = {"epochs": 1, "batch_size": BATCH_SIZE, "seed": 42,
+             "learning_rate": 1e-3}
+
+
+@pytest.fixture(scope="module")
+def cached_run(data, tmp_path_factory):
+    """One cached run that the variations below must not match."""
+    x, y = data
+    cache_dir = tmp_path_factory.mktemp("train_cache")
+    result = training.train(tiny_model(), x, y, verbose=0, cache=True,
+                            cache_dir=cache_dir, **BASE_ARGS)
+    return cache_dir, result.cache_key
+
+
 @pytest.mark.parametrize("change", ["epochs", "x", "y", "seed", "batch_size",
                                     "learning_rate"])
-def test_cache_misses_when_anything_changes(data, tmp_path, change):
+def test_cache_misses_when_anything_changes(data, cached_run, change):
     x, y = data
-    args = {"epochs": 1, "batch_size": BATCH_SIZE, "seed": 42,
-            "learning_rate": 1e-3}
-    key = training.train(tiny_model(), x, y, verbose=0, cache=True,
-                         cache_dir=tmp_path, **args).cache_key
+    cache_dir, key = cached_run
+    args = dict(BASE_ARGS)
     if change == "x":
         x = x.copy()
         x[0, 0, 0, 0] += 1  # One pixel.
@@ -160,7 +172,7 @@ def test_cache_misses_when_anything_changes(data, tmp_path, change):
         args[change] = {"epochs": 2, "seed": 7, "batch_size": 32,
                         "learning_rate": 1e-2}[change]
     result = training.train(tiny_model(), x, y, verbose=0, cache=True,
-                            cache_dir=tmp_path, **args)
+                            cache_dir=cache_dir, **args)
     assert not result.from_cache and result.cache_key != key
 
 

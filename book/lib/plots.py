@@ -595,6 +595,8 @@ def architecture_scatter(df, x: str = "macs", y: str = "params",
                 lambda v, _p: format_percent(v, lang, 0)))
         else:
             _number_ticks(axis, lang)
+    # Room for the names written to the right of the outermost points.
+    ax.margins(x=0.15, y=0.1)
     ax.set_xlabel(_axis_label(x, words))
     ax.set_ylabel(_axis_label(y, words))
     if title is not None:
