@@ -1,0 +1,85 @@
+"""Tests of ``book.lib.models``: the shared Fashion-MNIST models and recipes.
+
+Parameter and MAC counts are written as their formulas, so a reader can check
+each one by hand.
+"""
+
+import inspect
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from book.lib import costs, data, models, training  # noqa: E402
+
+BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_builders_take_no_required_argument_and_classify_fashion_mnist(name):
+    build = BUILDERS[name]
+    required = [p for p in inspect.signature(build).parameters.values()
+                if p.default is inspect.Parameter.empty]
+    assert required == []
+    model = build()
+    assert tuple(model.input_shape[1:]) == data.IMAGE_SHAPE
+    assert model.output_shape == (None, data.NUM_CLASSES)
+    assert model.layers[-1].activation is keras.activations.softmax
+    probabilities = model.predict(np.zeros((2, *data.IMAGE_SHAPE), "float32"),
+                                  verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_builders_start_from_the_same_weights(name):
+    """The same initial weights on every call, so that the training cache
+    finds a run that another chapter already did."""
+    first, second = BUILDERS[name](), BUILDERS[name]()
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert first.to_json() == second.to_json()
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_builder_has_a_recipe_that_train_accepts(name):
+    recipe = models.RECIPES[name]
+    assert {"epochs", "batch_size", "learning_rate"} <= set(recipe)
+    accepted = inspect.signature(training.train).parameters
+    assert set(recipe) <= set(accepted), "RECIPES hold keyword arguments of train"
+
+
+def test_fashion_mlp_is_the_perceptron_of_deep_networks():
+    model = models.fashion_mlp()
+    assert [layer.name for layer in model.layers] == [
+        "flatten", "hidden1", "dropout", "hidden2", "output"]
+    assert model.get_layer("dropout").rate == 0.2
+    assert model.count_params() == (
+        (28 * 28 * 256 + 256) + (256 * 128 + 128) + (128 * 10 + 10))
+
+
+def test_fashion_cnn_layers_params_and_macs():
+    model = models.fashion_cnn()
+    table = costs.layer_costs(model).set_index("name")
+    assert list(table.index) == [
+        "image", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool",
+        "block3_conv1", "block3_pool", "flatten", "hidden", "dropout", "output"]
+    assert table.loc["block3_pool", "output_shape"] == (3, 3, 128)
+    expected_params = (
+        (3 * 3 * 1 * 32 + 32) + (3 * 3 * 32 * 64 + 64) + (3 * 3 * 64 * 128 + 128)
+        + (3 * 3 * 128 * 128 + 128) + (128 * 10 + 10))
+    expected_macs = (
+        28 * 28 * 3 * 3 * 1 * 32 + 14 * 14 * 3 * 3 * 32 * 64
+        + 7 * 7 * 3 * 3 * 64 * 128 + 3 * 3 * 128 * 128 + 128 * 10)
+    assert model.count_params() == table["params"].sum() == expected_params
+    assert table["macs"].sum() == expected_macs
+    # "About 7.5 M MACs": the budget the chapter plans its training with.
+    assert 7_000_000 < expected_macs < 8_000_000
+
+
+def test_seed_none_keeps_the_random_state():
+    a = models.fashion_cnn(seed=None).get_weights()[0]
+    b = models.fashion_cnn(seed=None).get_weights()[0]
+    assert not np.array_equal(a, b)
