@@ -11,6 +11,7 @@ extension
 * puts a visible link to the same chapter in the other language at the top of
   the page, and ``<link rel="alternate" hreflang>`` tags in its head;
 * warns (an error under ``-W``) when a page has no twin in the other language;
+* removes the solutions when ``hide_solutions`` is true (instructors' copies);
 * leaves the prefaces unnumbered, so that each language's chapters count from 1.
 
 It also sets ``BOOK_BUILD=1`` in the environment, which the kernels that execute
@@ -38,6 +39,10 @@ SWITCH_TEXT = {
 # sphinx-exercise writes its labels in English only; these are its words.
 EXERCISE_LABELS = {
     "es": {"Exercise": "Ejercicio", "Solution to": "Solución del"},
+}
+# sphinx-togglebutton writes its hint once for the whole site, in a script.
+TOGGLE_HINTS = {
+    "es": {"Click to show": "Pulsa para mostrar", "Click to hide": "Pulsa para ocultar"},
 }
 # Message catalogs whose labels reach a page, and where their .mo files are.
 _CATALOGS = {
@@ -186,8 +191,31 @@ def _patch_section_numbering(app: Sphinx) -> None:
     TocTreeCollector.assign_section_numbers = assign_section_numbers
 
 
+def _take_over_hide_solutions(app: Sphinx, config) -> None:
+    """Makes sphinx-exercise's ``hide_solutions`` work for gated solutions.
+
+    sphinx-exercise 1.0 drops ``solution-start`` when ``hide_solutions`` is set
+    but keeps ``solution-end`` and the code cells between them, which breaks the
+    build and would show the solution code. So this extension keeps the option
+    off for sphinx-exercise, lets it assemble every solution, and removes the
+    assembled solutions itself before the pages are written.
+    """
+    app.bilingual_hide_solutions = bool(config.hide_solutions)
+    config.hide_solutions = False
+
+
+def _remove_solutions(doctree: nodes.document) -> None:
+    from sphinx_exercise.nodes import solution_end_node, solution_node, solution_start_node
+
+    for kind in (solution_node, solution_start_node, solution_end_node):
+        for node in list(doctree.findall(kind)):
+            node.parent.remove(node)
+
+
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Before a page is written: its labels in its own language."""
+    """Before a page is written: no solutions if so asked, labels in its language."""
+    if getattr(app, "bilingual_hide_solutions", False):
+        _remove_solutions(doctree)
     languages = getattr(app, "bilingual_languages", None)
     if languages is None:
         return
@@ -218,6 +246,7 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
     if languages is not None:
         languages.use(lang)
     context["language"] = lang
+    _translate_scripts(context, TOGGLE_HINTS.get(lang, {}))
     twin = twin_of(pagename)
     if twin is None or twin not in app.env.found_docs:
         return
@@ -231,8 +260,26 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
         f'\n<link rel="alternate" hreflang="{twin_lang}" href="{href}" />')
 
 
+def _translate_scripts(context: dict, words: dict) -> None:
+    """Replaces English words in the page's inline scripts (a new list per page)."""
+    if not words or "script_files" not in context:
+        return
+    scripts = []
+    for script in context["script_files"]:
+        body = getattr(script, "attributes", {}).get("body", "")
+        new_body = body
+        for english, translated in words.items():
+            new_body = new_body.replace(f"'{english}'", f"'{translated}'")
+        if new_body != body:
+            attributes = {**script.attributes, "body": new_body}
+            script = type(script)(script.filename, priority=script.priority, **attributes)
+        scripts.append(script)
+    context["script_files"] = scripts
+
+
 def setup(app: Sphinx):
     os.environ["BOOK_BUILD"] = "1"
+    app.connect("config-inited", _take_over_hide_solutions, priority=900)
     app.connect("builder-inited", _on_builder_inited)
     app.connect("doctree-resolved", _on_doctree_resolved)
     # After every extension's setup, so after sphinx-multitoc-numbering's patch.

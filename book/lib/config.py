@@ -54,8 +54,9 @@ def quick_mode() -> bool:
 def set_seeds(seed: int = 42) -> None:
     """Seeds Python, NumPy and TensorFlow (through Keras) in one call.
 
-    Together with the op-determinism flag this makes a run on the CPU repeat
-    exactly; a GPU may still differ in the last digits.
+    Weights start the same and data is shuffled the same in every run, so
+    results repeat closely; parallel CPU threads and GPUs may still change the
+    last digits (TensorFlow's op determinism is left off, as it slows training).
 
     Args:
         seed: a non-negative integer.

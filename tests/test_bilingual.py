@@ -1,0 +1,110 @@
+"""The site's Sphinx extension (book/_ext/bilingual.py), on a two-page project.
+
+Builds a tiny Sphinx site with the same theme and extensions as the book (no
+notebooks, so it takes seconds) and reads the HTML.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+
+import bilingual  # noqa: E402
+
+PAGE = """# {title}
+
+```{{exercise}}
+:label: {lang}-ex-one
+
+{question}
+```
+
+```{{solution-start}} {lang}-ex-one
+:class: dropdown
+```
+
+SECRET-ANSWER-{lang}
+
+```{{solution-end}}
+```
+"""
+
+
+def build(tmp_path: Path, hide_solutions: bool = False) -> Path:
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    for lang, title, question in (("es", "Capítulo", "¿Pregunta?"), ("en", "Chapter", "Question?")):
+        (src / "book" / lang).mkdir(parents=True)
+        (src / "book" / lang / "chapter.md").write_text(
+            PAGE.format(title=title, lang=lang, question=question), encoding="utf-8")
+    (src / "index.md").write_text(
+        "# Home\n\n```{toctree}\n:numbered:\nbook/es/chapter\nbook/en/chapter\n```\n",
+        encoding="utf-8")
+    (src / "conf.py").write_text(
+        "extensions = ['myst_parser', 'sphinx_exercise', 'sphinx_togglebutton', 'bilingual']\n"
+        "html_theme = 'sphinx_book_theme'\n"
+        "language = 'en'\n"
+        f"hide_solutions = {hide_solutions}\n"
+        f"html_static_path = [{str(ROOT / 'book' / '_ext' / 'static')!r}]\n",
+        encoding="utf-8")
+    out = tmp_path / "html"
+    app = Sphinx(str(src), str(src), str(out), str(tmp_path / "doctrees"), "html",
+                 status=None, warning=None, freshenv=True)
+    app.build()
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("site"))
+
+
+def read(site: Path, lang: str) -> str:
+    return (site / "book" / lang / "chapter.html").read_text(encoding="utf-8")
+
+
+def test_page_language_and_twin():
+    assert bilingual.page_language("book/es/vgg", "en") == "es"
+    assert bilingual.page_language("index", "en") == "en"
+    assert bilingual.twin_of("book/es/vgg") == "book/en/vgg"
+    assert bilingual.twin_of("book/en/vgg") == "book/es/vgg"
+    assert bilingual.twin_of("index") is None
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_each_page_carries_its_own_lang(site, lang):
+    assert re.search(rf'<html[^>]* lang="{lang}"', read(site, lang))
+
+
+def test_pages_link_to_their_twin(site):
+    assert 'href="../en/chapter.html" hreflang="en"' in read(site, "es")
+    assert 'href="../es/chapter.html" hreflang="es"' in read(site, "en")
+    assert "Read this chapter in English" in read(site, "es")
+    assert "Lee este capítulo en español" in read(site, "en")
+
+
+def test_labels_follow_the_page_language(site):
+    es, en = read(site, "es"), read(site, "en")
+    assert "Ejercicio" in es and "Solución del" in es and "Exercise" not in es
+    assert "Exercise" in en and "Solution to" in en and "Ejercicio" not in en
+    assert "Pulsa para mostrar" in es and "Click to show" in en
+    # The theme's own labels (the table of contents, search) too.
+    assert "Contenido" in es or "Búsqueda" in es
+    assert "Búsqueda" not in en
+
+
+def test_hide_solutions_removes_gated_solutions(tmp_path):
+    site = build(tmp_path, hide_solutions=True)
+    for lang in ("es", "en"):
+        page = read(site, lang)
+        assert f"SECRET-ANSWER-{lang}" not in page
+        assert f"{lang}-ex-one" in page  # The exercise itself stays.
+
+
+def test_solutions_are_shown_by_default(site):
+    assert "SECRET-ANSWER-es" in read(site, "es")
