@@ -23,6 +23,8 @@ Convention, used everywhere in the book:
       ``LayerNormalization``: ``5 + scale + center`` per element (add for the
       mean, subtract it, square and add for the variance, multiply by
       ``1/sigma``; then one multiply for ``gamma`` and one add for ``beta``).
+      ``RMSNormalization``: 4 per element (square and add for the mean
+      square, multiply by ``1/rms``, multiply by the scale).
   ``pool_ops``
       Output elements x window area (comparisons for max pooling, adds for
       average pooling); a global pooling layer's window is its whole input, so
@@ -372,7 +374,8 @@ def dense_macs(c_in: int, c_out: int, positions: int = 1) -> int:
 
 
 # ---------------------------------------------------------------------------
-# Handlers: one small function per layer class, on shapes without the batch.
+# Handlers: one small function per layer class, on shapes without the batch;
+# each has the signature ``Handler``: (layer, input_shapes, output_shapes).
 # ---------------------------------------------------------------------------
 
 #: Activation-function name -> ops per output element (see module docstring).
@@ -492,13 +495,22 @@ def _batch_norm(layer, inputs, outputs):
 
 
 def _layer_norm(layer, inputs, outputs):
-    normalized = _normalized_size(layer, inputs[0])
     if layer.rms_scaling:
-        # Square and add for the mean square, multiply by 1/rms, by gamma.
-        return {"params": normalized, "norm_ops": 4 * _elements(outputs[0])}
+        raise NotImplementedError(
+            f"Layer {layer.name!r} (LayerNormalization) uses "
+            "rms_scaling=True, which Keras deprecates (it scales by the "
+            "variance); its cost is "
+            "not counted. Use layers.RMSNormalization instead.")
+    normalized = _normalized_size(layer, inputs[0])
     affine = int(layer.scale) + int(layer.center)
     return {"params": affine * normalized,
             "norm_ops": (5 + affine) * _elements(outputs[0])}
+
+
+def _rms_norm(layer, inputs, outputs):
+    # Square and add for the mean square, multiply by 1/rms, then by scale.
+    return {"params": _normalized_size(layer, inputs[0]),
+            "norm_ops": 4 * _elements(outputs[0])}
 
 
 def _pool(layer, inputs, outputs):
@@ -557,6 +569,7 @@ HANDLERS: dict[type, Handler] = {
     layers.Dense: _dense,
     layers.BatchNormalization: _batch_norm,
     layers.LayerNormalization: _layer_norm,
+    layers.RMSNormalization: _rms_norm,
     layers.MaxPooling1D: _pool,
     layers.MaxPooling2D: _pool,
     layers.AveragePooling1D: _pool,
@@ -682,7 +695,7 @@ def _shape(tensor: Any, layer: layers.Layer) -> Shape:
     return tuple(int(size) for size in shape)
 
 
-def _lookup(layer: layers.Layer) -> Handler | None:
+def _lookup(layer: layers.Layer) -> Handler:
     cls = type(layer)
     if cls in HANDLERS:
         return HANDLERS[cls]

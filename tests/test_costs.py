@@ -1,0 +1,715 @@
+"""Tests of ``book.lib.costs``: formulas, per-layer rows, tables, rendering.
+
+Expected values are written as their formulas, as ptflops' tests do, so a
+reader can check each one by hand.
+"""
+
+import doctest
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from keras import layers  # noqa: E402
+
+from book.lib import costs  # noqa: E402
+
+NNBSP = "\u202f"  # Spanish thousands separator.
+NBSP = "\u00a0"  # Before a unit or suffix.
+
+# ---------------------------------------------------------------------------
+# Reference networks.
+# ---------------------------------------------------------------------------
+
+APPLICATIONS = {
+    # name: (constructor, params, MACs at 224x224 or None if not pinned)
+    "VGG16": (keras.applications.VGG16, 138_357_544, 15_470_264_320),
+    "VGG19": (keras.applications.VGG19, None, None),
+    # The paper's "569 million mult-adds" (Howard et al., 2017, Table 8).
+    "MobileNet": (keras.applications.MobileNet, 4_253_864, 568_740_352),
+    "ResNet50": (keras.applications.ResNet50, None, None),
+    "InceptionV3": (keras.applications.InceptionV3, None, None),
+    "InceptionResNetV2": (keras.applications.InceptionResNetV2, None, None),
+}
+
+
+@pytest.fixture(scope="module", params=list(APPLICATIONS))
+def application(request):
+    """(name, model, table) for each reference network, one at a time."""
+    keras.backend.clear_session()
+    build = APPLICATIONS[request.param][0]
+    model = build(weights=None)
+    yield request.param, model, costs.layer_costs(model)
+    keras.backend.clear_session()
+
+
+def test_params_match_keras(application):
+    name, model, table = application
+    assert table["params"].sum() == model.count_params()
+    pinned_params, pinned_macs = APPLICATIONS[name][1:]
+    if pinned_params is not None:
+        assert table["params"].sum() == pinned_params
+    if pinned_macs is not None:
+        assert table["macs"].sum() == pinned_macs
+    # One row per layer, nothing dropped.
+    assert len(table) == len(model.layers)
+    assert list(table.columns) == list(costs.COLUMNS)
+
+
+def test_vgg16_rows_and_blocks():
+    keras.backend.clear_session()
+    table = costs.layer_costs(keras.applications.VGG16(weights=None))
+    rows = table.set_index("name")
+    conv = rows.loc["block3_conv2"]
+    assert conv["output_shape"] == (56, 56, 256)
+    assert conv["params"] == 3 * 3 * 256 * 256 + 256
+    assert conv["macs"] == 56 * 56 * 3 * 3 * 256 * 256
+    assert conv["bias_adds"] == conv["activation_ops"] == 56 * 56 * 256
+    assert rows.loc["block1_pool", "pool_ops"] == 112 * 112 * 64 * 2 * 2
+    assert rows.loc["fc1", "macs"] == 7 * 7 * 512 * 4096
+    assert rows.loc["predictions", "activation_ops"] == 5 * 1000
+
+    blocks = costs.block_totals(table)
+    assert blocks["block"].tolist() == [
+        "input", "block1", "block2", "block3", "block4", "block5", "flatten",
+        "fc1", "fc2", "predictions"]
+    block1 = blocks.set_index("block").loc["block1"]
+    assert block1["layers"] == 3
+    assert block1["output_shape"] == (112, 112, 64)
+    assert block1["params"] == (3 * 3 * 3 * 64 + 64) + (3 * 3 * 64 * 64 + 64)
+    assert (costs.totals(blocks) == costs.totals(table)).all()
+
+    # A pattern that covers only the conv blocks keeps the other rows whole.
+    by_regex = costs.block_totals(table, by=r"(block\d)_")
+    assert by_regex["block"].tolist()[:2] == ["input_layer", "block1"]
+    assert by_regex["block"].tolist()[-1] == "predictions"
+
+
+# ---------------------------------------------------------------------------
+# Pure formulas.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((224, 3, 1, "same"), 224),
+    ((224, 3, 1, "valid"), 224 - 3 + 1),
+    ((7, 3, 2, "same"), 4),
+    ((224, 7, 2, 3), (224 + 2 * 3 - 7) // 2 + 1),  # ResNet's stem: 112.
+    ((227, 11, 4, "valid"), (227 - 11) // 4 + 1),  # AlexNet: 55.
+    ((224, 11, 4, 2), (224 + 2 * 2 - 11) // 4 + 1),  # AlexNet paper: 55.
+    ((20, 3, 1, "valid", 2), 20 - (2 * (3 - 1) + 1) + 1),  # Dilation 2: 16.
+    ((100, 5, 1, "causal"), 100),
+])
+def test_conv_output_size(args, expected):
+    assert costs.conv_output_size(*args) == expected
+
+
+@pytest.mark.parametrize("size", [7, 8, 33])
+@pytest.mark.parametrize("kernel, stride, padding, dilation", [
+    (1, 1, "valid", 1), (3, 1, "same", 1), (3, 2, "same", 1),
+    (3, 2, "valid", 1), (5, 3, "valid", 1), (3, 1, "valid", 2),
+    (3, 1, "same", 3), (7, 2, "same", 1)])
+def test_conv_output_size_matches_keras(size, kernel, stride, padding,
+                                        dilation):
+    layer = layers.Conv2D(1, kernel, strides=stride, padding=padding,
+                          dilation_rate=dilation)
+    keras_size = layer.compute_output_shape((None, size, size, 1))[1]
+    assert costs.conv_output_size(size, kernel, stride, padding,
+                                  dilation) == keras_size
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((224, 2), 112),
+    ((112, 3, 2, "same"), 56),
+    ((35, 3, 2, "valid"), (35 - 3) // 2 + 1),  # Inception's grid: 17.
+    ((17, 5, 3), (17 - 5) // 3 + 1),  # Inception's auxiliary head: 5.
+])
+def test_pool_output_size(args, expected):
+    assert costs.pool_output_size(*args) == expected
+
+
+@pytest.mark.parametrize("function, args, expected", [
+    (costs.conv2d_params, (3, 3, 3, 64), 3 * 3 * 3 * 64 + 64),
+    (costs.conv2d_params, (1, 7, 128, 192), 1 * 7 * 128 * 192 + 192),
+    (costs.conv2d_params, (3, 3, 32, 64, 4, False), 3 * 3 * (32 // 4) * 64),
+    (costs.conv2d_macs, (56, 56, 3, 3, 64, 64), 56 * 56 * 3 * 3 * 64 * 64),
+    (costs.conv2d_macs, (14, 14, 3, 3, 32, 64, 4),
+     14 * 14 * 3 * 3 * (32 // 4) * 64),
+    (costs.depthwise_conv2d_params, (3, 3, 32), 3 * 3 * 32 + 32),
+    (costs.depthwise_conv2d_params, (3, 3, 32, 2, False), 3 * 3 * 32 * 2),
+    (costs.depthwise_conv2d_macs, (112, 112, 3, 3, 32),
+     112 * 112 * 3 * 3 * 32),
+    (costs.depthwise_conv2d_macs, (7, 7, 5, 5, 16, 3), 7 * 7 * 5 * 5 * 16 * 3),
+    (costs.separable_conv2d_params, (3, 3, 32, 64),
+     3 * 3 * 32 + 32 * 64 + 64),
+    (costs.separable_conv2d_params, (3, 3, 32, 64, 2, False),
+     3 * 3 * 32 * 2 + 32 * 2 * 64),
+    (costs.separable_conv2d_macs, (28, 28, 3, 3, 32, 64),
+     28 * 28 * 3 * 3 * 32 + 28 * 28 * 32 * 64),
+    (costs.dense_params, (25088, 4096), 25088 * 4096 + 4096),
+    (costs.dense_params, (512, 10, False), 512 * 10),
+    (costs.dense_macs, (25088, 4096), 25088 * 4096),
+    (costs.dense_macs, (512, 10, 7 * 7), 7 * 7 * 512 * 10),
+])
+def test_formulas(function, args, expected):
+    assert function(*args) == expected
+
+
+def test_mobilenet_separable_saving_matches_paper():
+    # Howard et al., 2017, eq. (5): the reduction is 1/N + 1/D_K^2.
+    standard = costs.conv2d_macs(14, 14, 3, 3, 512, 512)
+    separable = costs.separable_conv2d_macs(14, 14, 3, 3, 512, 512)
+    assert separable / standard == pytest.approx(1 / 512 + 1 / 3 ** 2)
+
+
+@pytest.mark.parametrize("function, args, message", [
+    (costs.conv_output_size, (0, 3), "size must be a positive integer; "
+     "received size=0"),
+    (costs.conv_output_size, (32, 3.0), "kernel must be a positive integer; "
+     r"received kernel=3\.0"),
+    (costs.conv_output_size, (32, True), "received kernel=True"),
+    (costs.conv_output_size, (32, 3, 1, "full"), "padding must be 'valid', "
+     "'same', 'causal' or a non-negative integer.*received padding='full'"),
+    (costs.conv_output_size, (32, 3, 1, -1), "received padding=-1"),
+    (costs.conv_output_size, (5, 7), r"does not fit.*size=5, kernel=7.*"
+     "padding='same'"),
+    (costs.pool_output_size, (32, 0), "pool_size must be a positive"),
+    (costs.conv2d_params, (3, 3, 10, 16, 4), "groups must divide both c_in "
+     "and c_out; received groups=4, c_in=10, c_out=16"),
+    (costs.conv2d_macs, (7, 7, 3, 3, 8, 8, 0), "groups must be a positive"),
+    (costs.conv2d_macs, (0, 7, 3, 3, 8, 8), "out_h must be a positive"),
+    (costs.depthwise_conv2d_params, (3, 3, 8, 0),
+     "depth_multiplier must be a positive integer; received "
+     "depth_multiplier=0"),
+    (costs.separable_conv2d_macs, (7, 7, 3, 3, 8, -2), "c_out must be"),
+    (costs.dense_params, (-1, 10), "c_in must be a positive integer"),
+    (costs.dense_macs, (10, 10, 0), "positions must be a positive integer"),
+])
+def test_formula_errors(function, args, message):
+    with pytest.raises(ValueError, match=message):
+        function(*args)
+
+
+# ---------------------------------------------------------------------------
+# One row per layer type.
+# ---------------------------------------------------------------------------
+
+LAYER_CASES = [
+    # (id, layer, input shape, expected output shape, nonzero counts)
+    ("conv_same", layers.Conv2D(64, 3, padding="same"), (56, 56, 64),
+     (56, 56, 64), {"params": 3 * 3 * 64 * 64 + 64,
+                    "macs": 56 * 56 * 3 * 3 * 64 * 64,
+                    "bias_adds": 56 * 56 * 64}),
+    ("conv_stride_relu", layers.Conv2D(32, 3, strides=2, activation="relu"),
+     (57, 57, 3), (28, 28, 32), {"params": 3 * 3 * 3 * 32 + 32,
+                                 "macs": 28 * 28 * 3 * 3 * 3 * 32,
+                                 "bias_adds": 28 * 28 * 32,
+                                 "activation_ops": 28 * 28 * 32}),
+    ("conv_groups", layers.Conv2D(64, 3, padding="same", groups=4,
+                                  use_bias=False), (14, 14, 32), (14, 14, 64),
+     {"params": 3 * 3 * (32 // 4) * 64,
+      "macs": 14 * 14 * 3 * 3 * (32 // 4) * 64}),
+    ("conv_dilation", layers.Conv2D(16, 3, dilation_rate=2), (20, 20, 8),
+     (16, 16, 16), {"params": 3 * 3 * 8 * 16 + 16,
+                    "macs": 16 * 16 * 3 * 3 * 8 * 16,
+                    "bias_adds": 16 * 16 * 16}),
+    ("conv_1x7", layers.Conv2D(192, (1, 7), padding="same", use_bias=False),
+     (17, 17, 128), (17, 17, 192), {"params": 1 * 7 * 128 * 192,
+                                    "macs": 17 * 17 * 1 * 7 * 128 * 192}),
+    ("conv_tanh", layers.Conv2D(4, 1, activation="tanh"), (5, 5, 2),
+     (5, 5, 4), {"params": 2 * 4 + 4, "macs": 5 * 5 * 2 * 4,
+                 "bias_adds": 5 * 5 * 4, "activation_ops": 5 * 5 * 4}),
+    ("conv1d", layers.Conv1D(16, 5, activation="relu"), (100, 8), (96, 16),
+     {"params": 5 * 8 * 16 + 16, "macs": 96 * 5 * 8 * 16,
+      "bias_adds": 96 * 16, "activation_ops": 96 * 16}),
+    ("depthwise", layers.DepthwiseConv2D(3, strides=2, padding="same"),
+     (112, 112, 32), (56, 56, 32), {"params": 3 * 3 * 32 + 32,
+                                    "macs": 56 * 56 * 3 * 3 * 32,
+                                    "bias_adds": 56 * 56 * 32}),
+    ("depthwise_multiplier", layers.DepthwiseConv2D(
+        5, depth_multiplier=2, use_bias=False), (9, 9, 8), (5, 5, 16),
+     {"params": 5 * 5 * 8 * 2, "macs": 5 * 5 * 5 * 5 * 8 * 2}),
+    ("depthwise1d", layers.DepthwiseConv1D(3, padding="same"), (50, 6),
+     (50, 6), {"params": 3 * 6 + 6, "macs": 50 * 3 * 6,
+               "bias_adds": 50 * 6}),
+    ("separable", layers.SeparableConv2D(64, 3, padding="same"),
+     (28, 28, 32), (28, 28, 64),
+     {"params": 3 * 3 * 32 + 32 * 64 + 64,
+      "macs": 28 * 28 * 3 * 3 * 32 + 28 * 28 * 32 * 64,
+      "bias_adds": 28 * 28 * 64}),
+    ("separable_multiplier", layers.SeparableConv2D(
+        8, 3, strides=2, depth_multiplier=2, use_bias=False,
+        activation="relu"), (11, 11, 4), (5, 5, 8),
+     {"params": 3 * 3 * 4 * 2 + 4 * 2 * 8,
+      "macs": 5 * 5 * 3 * 3 * 4 * 2 + 5 * 5 * 4 * 2 * 8,
+      "activation_ops": 5 * 5 * 8}),
+    ("separable1d", layers.SeparableConv1D(12, 3), (20, 6), (18, 12),
+     {"params": 3 * 6 + 6 * 12 + 12, "macs": 18 * 3 * 6 + 18 * 6 * 12,
+      "bias_adds": 18 * 12}),
+    ("dense", layers.Dense(4096, activation="relu"), (25088,), (4096,),
+     {"params": 25088 * 4096 + 4096, "macs": 25088 * 4096,
+      "bias_adds": 4096, "activation_ops": 4096}),
+    ("dense_3d", layers.Dense(10), (7, 7, 512), (7, 7, 10),
+     {"params": 512 * 10 + 10, "macs": 7 * 7 * 512 * 10,
+      "bias_adds": 7 * 7 * 10}),
+    ("dense_softmax", layers.Dense(10, activation="softmax", use_bias=False),
+     (64,), (10,), {"params": 64 * 10, "macs": 64 * 10,
+                    "activation_ops": 5 * 10}),
+    ("batch_norm", layers.BatchNormalization(), (56, 56, 64), (56, 56, 64),
+     {"params": 4 * 64, "norm_ops": 2 * 56 * 56 * 64}),
+    ("batch_norm_no_scale", layers.BatchNormalization(scale=False),
+     (7, 7, 32), (7, 7, 32), {"params": 3 * 32, "norm_ops": 2 * 7 * 7 * 32}),
+    ("batch_norm_axis1", layers.BatchNormalization(axis=1), (8, 5, 5),
+     (8, 5, 5), {"params": 4 * 8, "norm_ops": 2 * 8 * 5 * 5}),
+    ("layer_norm", layers.LayerNormalization(), (10, 16), (10, 16),
+     {"params": 2 * 16, "norm_ops": 7 * 10 * 16}),
+    ("layer_norm_no_center", layers.LayerNormalization(center=False),
+     (10, 16), (10, 16), {"params": 16, "norm_ops": 6 * 10 * 16}),
+    ("rms_norm", layers.RMSNormalization(), (10, 16), (10, 16),
+     {"params": 16, "norm_ops": 4 * 10 * 16}),
+    ("max_pool", layers.MaxPooling2D(2), (224, 224, 64), (112, 112, 64),
+     {"pool_ops": 112 * 112 * 64 * 2 * 2}),
+    ("max_pool_same", layers.MaxPooling2D(3, strides=2, padding="same"),
+     (112, 112, 64), (56, 56, 64), {"pool_ops": 56 * 56 * 64 * 3 * 3}),
+    ("avg_pool", layers.AveragePooling2D(5, strides=3), (17, 17, 768),
+     (5, 5, 768), {"pool_ops": 5 * 5 * 768 * 5 * 5}),
+    ("max_pool1d", layers.MaxPooling1D(2), (100, 8), (50, 8),
+     {"pool_ops": 50 * 8 * 2}),
+    ("avg_pool1d", layers.AveragePooling1D(3, strides=1), (10, 4), (8, 4),
+     {"pool_ops": 8 * 4 * 3}),
+    ("global_avg", layers.GlobalAveragePooling2D(), (7, 7, 2048), (2048,),
+     {"pool_ops": 7 * 7 * 2048}),
+    ("global_max", layers.GlobalMaxPooling2D(keepdims=True), (7, 7, 64),
+     (1, 1, 64), {"pool_ops": 7 * 7 * 64}),
+    ("global_avg1d", layers.GlobalAveragePooling1D(), (30, 8), (8,),
+     {"pool_ops": 30 * 8}),
+    ("global_max1d", layers.GlobalMaxPooling1D(), (30, 8), (8,),
+     {"pool_ops": 30 * 8}),
+    ("activation_relu", layers.Activation("relu"), (14, 14, 512),
+     (14, 14, 512), {"activation_ops": 14 * 14 * 512}),
+    ("activation_softmax", layers.Activation("softmax"), (1000,), (1000,),
+     {"activation_ops": 5 * 1000}),
+    ("activation_linear", layers.Activation("linear"), (8,), (8,), {}),
+    ("relu6", layers.ReLU(6.0), (4, 4, 8), (4, 4, 8),
+     {"activation_ops": 4 * 4 * 8}),
+    ("leaky_relu", layers.LeakyReLU(), (4, 4, 8), (4, 4, 8),
+     {"activation_ops": 4 * 4 * 8}),
+    ("elu", layers.ELU(), (6,), (6,), {"activation_ops": 6}),
+    ("prelu", layers.PReLU(shared_axes=[1, 2]), (4, 4, 8), (4, 4, 8),
+     {"params": 8, "activation_ops": 4 * 4 * 8}),
+    ("softmax", layers.Softmax(), (10,), (10,), {"activation_ops": 5 * 10}),
+    ("rescaling", layers.Rescaling(1 / 255), (28, 28, 1), (28, 28, 1),
+     {"elementwise_ops": 2 * 28 * 28 * 1}),
+    ("flatten", layers.Flatten(), (7, 7, 512), (7 * 7 * 512,), {}),
+    ("reshape", layers.Reshape((1, 1, 1024)), (1024,), (1, 1, 1024), {}),
+    ("dropout", layers.Dropout(0.5), (10,), (10,), {}),
+    ("spatial_dropout", layers.SpatialDropout2D(0.2), (8, 8, 4), (8, 8, 4),
+     {}),
+    ("zero_padding", layers.ZeroPadding2D(((0, 1), (0, 1))), (224, 224, 3),
+     (225, 225, 3), {}),
+    ("cropping", layers.Cropping2D(2), (10, 10, 3), (6, 6, 3), {}),
+    ("identity", layers.Identity(), (3,), (3,), {}),
+    ("random_flip", layers.RandomFlip("horizontal"), (32, 32, 3),
+     (32, 32, 3), {}),
+    ("random_rotation", layers.RandomRotation(0.1), (32, 32, 3),
+     (32, 32, 3), {}),
+    ("random_zoom", layers.RandomZoom(0.1), (32, 32, 3), (32, 32, 3), {}),
+    ("random_translation", layers.RandomTranslation(0.1, 0.1), (32, 32, 3),
+     (32, 32, 3), {}),
+    ("random_contrast", layers.RandomContrast(0.2), (32, 32, 3),
+     (32, 32, 3), {}),
+]
+
+
+@pytest.mark.parametrize(
+    "layer, input_shape, output_shape, expected",
+    [case[1:] for case in LAYER_CASES], ids=[case[0] for case in LAYER_CASES])
+def test_layer_row(layer, input_shape, output_shape, expected):
+    model = keras.Sequential([keras.Input(input_shape), layer])
+    table = costs.layer_costs(model)
+    assert len(table) == 1  # A Sequential model lists no InputLayer.
+    row = table.iloc[0]
+    assert row["name"] == layer.name
+    assert row["type"] == type(layer).__name__
+    assert row["output_shape"] == output_shape
+    assert {column: row[column] for column in costs.COUNT_COLUMNS} == {
+        column: expected.get(column, 0) for column in costs.COUNT_COLUMNS}
+    assert row["params"] == model.count_params()
+
+
+@pytest.mark.parametrize("merge, num_inputs, ops_per_element", [
+    (layers.Add, 2, 1), (layers.Add, 3, 2), (layers.Subtract, 2, 1),
+    (layers.Multiply, 2, 1), (layers.Maximum, 3, 2), (layers.Minimum, 2, 1),
+    (layers.Average, 2, 2), (layers.Average, 3, 3),
+    (layers.Concatenate, 2, 0)])
+def test_merge_layers(merge, num_inputs, ops_per_element):
+    inputs = [keras.Input((14, 14, 8)) for _ in range(num_inputs)]
+    outputs = merge(name="merge")(inputs)
+    row = costs.layer_costs(keras.Model(inputs, outputs)).set_index(
+        "name").loc["merge"]
+    elements = 14 * 14 * (8 * num_inputs if merge is layers.Concatenate
+                          else 8)
+    assert row["output_shape"] == (14, 14, elements // (14 * 14))
+    assert row["elementwise_ops"] == ops_per_element * elements
+    assert row[["params", "macs", "bias_adds", "norm_ops", "pool_ops",
+                "activation_ops"]].sum() == 0
+
+
+def test_broadcast_multiply_counts_output_elements():
+    # A squeeze-and-excitation scale: (7, 7, 64) times (1, 1, 64).
+    features, weights = keras.Input((7, 7, 64)), keras.Input((1, 1, 64))
+    outputs = layers.Multiply(name="scale")([features, weights])
+    table = costs.layer_costs(keras.Model([features, weights], outputs))
+    assert table.set_index("name").loc["scale", "elementwise_ops"] == (
+        7 * 7 * 64)
+
+
+# ---------------------------------------------------------------------------
+# Walking models: nesting, sharing, errors.
+# ---------------------------------------------------------------------------
+
+
+def test_nested_models_keep_their_prefix():
+    block1 = keras.Sequential([
+        layers.Conv2D(8, 3, padding="same", name="conv1"),
+        layers.BatchNormalization(name="bn1"),
+        layers.ReLU(name="relu1"),
+    ], name="block1")
+    features = keras.Input((16, 16, 8), name="features")
+    block2 = keras.Model(
+        features, layers.MaxPooling2D(2, name="pool")(features), name="block2")
+    image = keras.Input((16, 16, 3), name="image")
+    outputs = layers.Dense(4, name="head")(block2(block1(image)))
+    model = keras.Model(image, outputs)
+    table = costs.layer_costs(model)
+    assert table["name"].tolist() == [
+        "image", "block1/conv1", "block1/bn1", "block1/relu1",
+        "block2/features", "block2/pool", "head"]
+    rows = table.set_index("name")
+    assert rows.loc["block1/conv1", "macs"] == 16 * 16 * 3 * 3 * 3 * 8
+    assert rows.loc["block2/pool", "output_shape"] == (8, 8, 8)
+    assert rows.loc["head", "macs"] == 8 * 8 * 8 * 4
+    assert table["params"].sum() == model.count_params()
+    blocks = costs.block_totals(table)
+    assert blocks["block"].tolist() == ["image", "block1", "block2", "head"]
+    assert blocks.set_index("block").loc["block1", "layers"] == 3
+
+
+def test_shared_layer_counts_each_call_and_its_weights_once():
+    conv = layers.Conv2D(4, 3, padding="same", name="shared")
+    left, right = keras.Input((8, 8, 4)), keras.Input((8, 8, 4))
+    outputs = layers.Add(name="sum")([conv(left), conv(right)])
+    model = keras.Model([left, right], outputs)
+    rows = costs.layer_costs(model).set_index("name")
+    assert rows.loc["shared", "params"] == 3 * 3 * 4 * 4 + 4
+    assert rows.loc["shared[2]", "params"] == 0
+    assert rows.loc["shared", "macs"] == rows.loc["shared[2]", "macs"] == (
+        8 * 8 * 3 * 3 * 4 * 4)
+    assert rows["params"].sum() == model.count_params()
+
+
+class Scale(layers.Layer):
+    """A layer unknown to the registry, with one weight per channel."""
+
+    def build(self, input_shape):
+        self.gamma = self.add_weight(shape=(input_shape[-1],))
+
+    def call(self, inputs):
+        return inputs * self.gamma
+
+
+def _scale_model() -> keras.Model:
+    inputs = keras.Input((4, 4, 8))
+    return keras.Model(inputs, Scale(name="scale")(inputs))
+
+
+def test_unknown_layer_is_an_error():
+    with pytest.raises(NotImplementedError,
+                       match=r"Layer 'scale' of class Scale has no cost "
+                             r"handler.*register_handler\(Scale, fn\)"):
+        costs.layer_costs(_scale_model())
+
+
+def test_unknown_layer_without_weights_is_an_error_too():
+    inputs = keras.Input((3,))
+    outputs = layers.Lambda(lambda x: x * 2, name="double")(inputs)
+    with pytest.raises(NotImplementedError, match="'double' of class Lambda"):
+        costs.layer_costs(keras.Model(inputs, outputs))
+
+
+def test_registered_handler_is_used(monkeypatch):
+    def scale_costs(layer, inputs, outputs):
+        return {"params": inputs[0][-1],
+                "elementwise_ops": 4 * 4 * 8}
+
+    monkeypatch.setitem(costs.HANDLERS, Scale, scale_costs)
+    row = costs.layer_costs(_scale_model()).iloc[-1]
+    assert (row["params"], row["elementwise_ops"]) == (8, 4 * 4 * 8)
+
+
+def test_register_handler_validates(monkeypatch):
+    monkeypatch.setattr(costs, "HANDLERS", dict(costs.HANDLERS))
+    costs.register_handler(Scale, lambda *_: {"params": 8})
+    assert Scale in costs.HANDLERS
+    with pytest.raises(TypeError, match="subclass of keras.layers.Layer"):
+        costs.register_handler("Scale", lambda *_: {})
+    with pytest.raises(TypeError, match="handler must be a function"):
+        costs.register_handler(Scale, None)
+
+
+def test_handler_with_wrong_params_is_an_error(monkeypatch):
+    monkeypatch.setitem(costs.HANDLERS, Scale, lambda *_: {"params": 7})
+    with pytest.raises(ValueError, match="holds 8 weights but its handler "
+                                         "counts 7"):
+        costs.layer_costs(_scale_model())
+    monkeypatch.setitem(costs.HANDLERS, Scale, lambda *_: {"parms": 8})
+    with pytest.raises(ValueError, match=r"unknown columns \['parms'\]"):
+        costs.layer_costs(_scale_model())
+
+
+def test_zero_cost_layer_with_weights_is_an_error(monkeypatch):
+    monkeypatch.setattr(costs, "ZERO_COST_LAYERS",
+                        costs.ZERO_COST_LAYERS + (Scale,))
+    with pytest.raises(ValueError, match="holds 8 weights"):
+        costs.layer_costs(_scale_model())
+
+
+def test_unbuilt_model_is_an_error():
+    with pytest.raises(ValueError, match=r"not built.*keras\.Input.*"
+                                         r"model\.build"):
+        costs.layer_costs(keras.Sequential([layers.Dense(3)]))
+
+
+def test_built_sequential_without_input_works():
+    model = keras.Sequential([layers.Dense(3, name="dense")])
+    model.build((None, 4))
+    assert costs.layer_costs(model)["macs"].tolist() == [4 * 3]
+
+
+def test_unknown_sizes_are_an_error():
+    inputs = keras.Input((None, None, 3))
+    model = keras.Model(inputs, layers.Conv2D(4, 3, name="conv")(inputs))
+    with pytest.raises(ValueError, match=r"unknown size \(None, None, None, "
+                                         r"3\).*keras\.Input\(shape="):
+        costs.layer_costs(model)
+
+
+def test_subclassed_model_is_an_error():
+    class Tiny(keras.Model):
+        def __init__(self):
+            super().__init__(name="tiny")
+            self.dense = layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = Tiny()
+    model(keras.ops.zeros((1, 3)))
+    with pytest.raises(TypeError, match="functional or Sequential model; "
+                                        "received 'tiny' of class Tiny"):
+        costs.layer_costs(model)
+
+
+def test_not_a_model_is_an_error():
+    with pytest.raises(TypeError, match="received Dense"):
+        costs.layer_costs(layers.Dense(3))
+
+
+def test_deprecated_rms_scaling_is_an_error():
+    inputs = keras.Input((4,))
+    with pytest.warns(UserWarning):
+        layer = layers.LayerNormalization(rms_scaling=True, name="norm")
+    model = keras.Model(inputs, layer(inputs))
+    with pytest.raises(NotImplementedError, match="RMSNormalization"):
+        costs.layer_costs(model)
+
+
+def test_unknown_activation_is_an_error():
+    def cube(x):
+        return x ** 3
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, layers.Dense(2, activation=cube,
+                                             name="dense")(inputs))
+    with pytest.raises(NotImplementedError,
+                       match=r"activation 'cube'.*ACTIVATION_OPS_PER_ELEMENT"):
+        costs.layer_costs(model)
+
+
+# ---------------------------------------------------------------------------
+# Totals, comparisons, rendering.
+# ---------------------------------------------------------------------------
+
+
+def _small_table():
+    inputs = keras.Input((8, 8, 3), name="image")
+    x = layers.Conv2D(4, 3, name="block1_conv")(inputs)
+    x = layers.MaxPooling2D(2, name="block1_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = layers.Dense(2, name="head")(x)
+    return costs.layer_costs(keras.Model(inputs, outputs))
+
+
+def test_totals_flops_and_total_row():
+    table = _small_table()
+    conv_macs = 6 * 6 * 3 * 3 * 3 * 4
+    dense_macs = 3 * 3 * 4 * 2
+    total = costs.totals(table)
+    assert total["macs"] == conv_macs + dense_macs
+    assert costs.flops(total) == 2 * (conv_macs + dense_macs)
+    assert costs.flops(table).tolist() == [0, 2 * conv_macs, 0, 0,
+                                           2 * dense_macs]
+    with_total = costs.with_total(table)
+    assert with_total.iloc[-1]["name"] == "total"
+    assert with_total.iloc[-1]["macs"] == conv_macs + dense_macs
+    assert len(with_total) == len(table) + 1
+
+
+def test_block_totals_by():
+    table = _small_table()
+    by_mapping = costs.block_totals(table, by={"block1_conv": "features",
+                                               "block1_pool": "features"})
+    assert by_mapping["block"].tolist() == ["image", "features",
+                                            "flatten", "head"]
+    by_callable = costs.block_totals(
+        table, by=lambda name: "head" if name == "head" else "body")
+    assert by_callable["block"].tolist() == ["body", "head"]
+    assert by_callable["layers"].tolist() == [4, 1]
+    with pytest.raises(TypeError, match="by must be None, a regular "
+                                        "expression.*received by=3"):
+        costs.block_totals(table, by=3)
+    with pytest.raises(TypeError, match="received 1 for the layer"):
+        costs.block_totals(table, by=lambda name: 1)
+
+
+def test_compare_inception_bottleneck():
+    # Inception (3a), 5x5 branch on 28x28x192: direct, or 1x1 to 16 first.
+    direct = costs.conv2d_macs(28, 28, 5, 5, 192, 32)
+    reduced = (costs.conv2d_macs(28, 28, 1, 1, 192, 16)
+               + costs.conv2d_macs(28, 28, 5, 5, 16, 32))
+    result = costs.compare(pd.Series({"macs": direct}),
+                           pd.Series({"macs": reduced}))
+    assert list(result.columns) == ["without", "with", "saving",
+                                    "relative_saving", "ratio"]
+    macs = result.loc["macs"]
+    assert macs["saving"] == 28 * 28 * 5 * 5 * 192 * 32 - (
+        28 * 28 * 192 * 16 + 28 * 28 * 5 * 5 * 16 * 32)
+    assert macs["relative_saving"] == pytest.approx(1 - reduced / direct)
+    assert macs["ratio"] == pytest.approx(direct / reduced)
+    assert result.loc["flops", "without"] == 2 * direct
+
+
+def test_compare_tables():
+    table = _small_table()
+    result = costs.compare(table, table, labels=("a", "b"))
+    assert result.index.tolist() == list(costs.COUNT_COLUMNS) + ["flops"]
+    assert (result["saving"] == 0).all()
+    assert result.loc["norm_ops", "relative_saving"] != result.loc[
+        "norm_ops", "relative_saving"]  # 0 / 0 is NaN, not a saving.
+    with pytest.raises(ValueError, match="labels must be two different "
+                                         "names.*received labels=\\('a', "
+                                         "'a'\\)"):
+        costs.compare(table, table, labels=("a", "a"))
+    with pytest.raises(TypeError, match="received list"):
+        costs.compare([1], table)
+
+
+@pytest.mark.parametrize("n, lang, expected", [
+    (138_357_544, "en", "138,357,544"),
+    (138_357_544, "es", f"138{NNBSP}357{NNBSP}544"),
+    (4500, "es", f"4{NNBSP}500"),
+    (-1234, "en", "-1,234"),
+    (512, "es", "512"),
+])
+def test_format_int(n, lang, expected):
+    assert costs.format_int(n, lang) == expected
+
+
+def test_format_int_four_digits_in_spanish_prose():
+    # RAE: four-digit numbers are not split in running text.
+    assert costs.format_int(4500, "es", group_four_digits=False) == "4500"
+    assert costs.format_int(45000, "es", group_four_digits=False) == (
+        f"45{NNBSP}000")
+
+
+@pytest.mark.parametrize("n, lang, expected", [
+    (15_470_264_320, "en", f"15.47{NBSP}G"),
+    (15_470_264_320, "es", f"15,47{NBSP}G"),
+    (138_357_544, "en", f"138.36{NBSP}M"),
+    (568_740_352, "es", f"568,74{NBSP}M"),
+    (999_999, "en", f"1.00{NBSP}M"),
+    (1_500, "en", f"1.50{NBSP}K"),
+    (-2_500_000, "es", f"-2,50{NBSP}M"),
+    (512, "en", "512"),
+])
+def test_human(n, lang, expected):
+    assert costs.human(n, lang) == expected
+
+
+def test_format_table_languages():
+    table = _small_table()
+    english = costs.format_table(table, "en")
+    spanish = costs.format_table(table, "es")
+    assert list(english.columns) == [
+        "layer", "type", "output shape", "params", "MACs", "bias adds",
+        "normalization ops", "pooling ops", "element-wise ops",
+        "activation ops"]
+    assert list(spanish.columns) == [
+        "capa", "tipo", "forma de salida", "parámetros", "MACs",
+        "sumas de sesgo", "ops. de normalización", "ops. de pooling",
+        "ops. elemento a elemento", "ops. de activación"]
+    assert english.iloc[1]["output shape"] == "6 × 6 × 4"
+    assert english.iloc[1]["MACs"] == f"{6 * 6 * 3 * 3 * 3 * 4:,}"
+    assert spanish.iloc[1]["MACs"] == f"{6 * 6 * 3 * 3 * 3 * 4:,}".replace(
+        ",", NNBSP)
+    assert (english.map(type) == str).all().all()
+    human_counts = costs.format_table(table, "es", human_counts=True)
+    assert human_counts.iloc[1]["MACs"] == f"3,89{NBSP}K"  # 3888 MACs.
+
+
+def test_format_table_compare_and_totals():
+    result = costs.compare(pd.Series({"macs": 120_422_400}),
+                           pd.Series({"macs": 12_443_648}),
+                           labels=("sin", "con"))
+    spanish = costs.format_table(result, "es")
+    assert list(spanish.columns) == ["sin", "con", "ahorro",
+                                     "ahorro relativo", "cociente"]
+    assert spanish.index.tolist() == ["MACs", "FLOPs"]
+    assert spanish.loc["MACs", "ahorro relativo"] == f"89,67{NBSP}%"
+    assert spanish.loc["MACs", "cociente"] == "9,68×"
+    english = costs.format_table(result, "en")
+    assert english.loc["MACs", "relative saving"] == "89.67%"
+    total = costs.totals(_small_table())
+    rendered = costs.format_table(total, "en")
+    assert rendered.loc["params", "total"] == f"{total['params']:,}"
+
+
+@pytest.mark.parametrize("function", [
+    lambda: costs.format_table(pd.DataFrame(), "fr"),
+    lambda: costs.human(1, "EN"),
+    lambda: costs.format_int(1, "es-ES"),
+])
+def test_bad_lang_is_an_error(function):
+    with pytest.raises(ValueError, match=r"lang must be one of \('es', "
+                                         r"'en'\); received lang="):
+        function()
+
+
+def test_format_table_rejects_other_inputs():
+    with pytest.raises(TypeError, match="received list"):
+        costs.format_table([1, 2], "en")
+
+
+def test_docstring_examples():
+    # Includes layer_costs' example: VGG16's 138,357,544 params and
+    # 15,470,264,320 MACs.
+    keras.backend.clear_session()
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(costs):
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.attempted > 0
+    assert results.failed == 0
