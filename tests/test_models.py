@@ -15,7 +15,8 @@ import pytest  # noqa: E402
 
 from book.lib import costs, data, models, training  # noqa: E402
 
-BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn}
+BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn,
+            "fashion_vgg": models.fashion_vgg}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -83,3 +84,30 @@ def test_seed_none_keeps_the_random_state():
     a = models.fashion_cnn(seed=None).get_weights()[0]
     b = models.fashion_cnn(seed=None).get_weights()[0]
     assert not np.array_equal(a, b)
+
+
+def test_fashion_vgg_layers_params_and_macs():
+    model = models.fashion_vgg()
+    table = costs.layer_costs(model).set_index("name")
+    assert list(table.index) == [
+        "image",
+        "block1_conv1", "block1_conv2", "block1_pool",
+        "block2_conv1", "block2_conv2", "block2_pool",
+        "block3_conv1", "block3_conv2", "block3_pool",
+        "flatten", "fc1", "dropout", "predictions"]
+    assert table.loc["block3_pool", "output_shape"] == (3, 3, 64)
+    expected_params = (
+        (3 * 3 * 1 * 16 + 16) + (3 * 3 * 16 * 16 + 16)
+        + (3 * 3 * 16 * 32 + 32) + (3 * 3 * 32 * 32 + 32)
+        + (3 * 3 * 32 * 64 + 64) + (3 * 3 * 64 * 64 + 64)
+        + (3 * 3 * 64 * 128 + 128) + (128 * 10 + 10))
+    expected_macs = (
+        28 * 28 * 3 * 3 * 1 * 16 + 28 * 28 * 3 * 3 * 16 * 16
+        + 14 * 14 * 3 * 3 * 16 * 32 + 14 * 14 * 3 * 3 * 32 * 32
+        + 7 * 7 * 3 * 3 * 32 * 64 + 7 * 7 * 3 * 3 * 64 * 64
+        + 3 * 3 * 64 * 128 + 128 * 10)
+    assert model.count_params() == table["params"].sum() == expected_params == 146_938
+    assert table["macs"].sum() == expected_macs == 7_413_248
+    # The chapter compares it with fashion_cnn at about the same arithmetic.
+    cnn_macs = costs.layer_costs(models.fashion_cnn())["macs"].sum()
+    assert abs(expected_macs - cnn_macs) / cnn_macs < 0.05
