@@ -4,7 +4,7 @@ import pytest
 
 from book.lib import report
 
-NBSP = "\u00a0"
+NBSP = "\u202f"  # narrow no-break space
 
 
 @pytest.mark.parametrize("value, lang, decimals, expected", [
@@ -25,7 +25,7 @@ def test_format_number(value, lang, decimals, expected):
 
 def test_format_percent():
     assert report.format_percent(0.9143, "en") == "91.4%"
-    assert report.format_percent(0.9143, "es") == f"91,4{NBSP}%"
+    assert report.format_percent(0.9143, "es") == "91,4\u00a0%"
 
 
 def test_format_number_errors():

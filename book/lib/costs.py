@@ -75,6 +75,8 @@ import keras
 import pandas as pd
 from keras import layers
 
+from book.lib import report
+
 Shape = tuple[int, ...]
 Handler = Callable[[layers.Layer, list[Shape], list[Shape]], dict[str, int]]
 
@@ -996,10 +998,6 @@ def compare(table_a: pd.DataFrame | pd.Series,
 # Rendering for the page.
 # ---------------------------------------------------------------------------
 
-#: Thousands separator: a comma in English; in Spanish a narrow no-break
-#: space (U+202F), as the RAE and the SI ask ("138 357 544"), never a point.
-THOUSANDS_SEPARATOR = {"en": ",", "es": "\u202f"}
-DECIMAL_SEPARATOR = {"en": ".", "es": ","}
 #: Between a number and its unit or suffix; never breaks a line.
 UNIT_SPACE = "\u00a0"
 SUFFIXES = ("", "K", "M", "G", "T", "P")
@@ -1039,7 +1037,7 @@ def _check_lang(lang: Any) -> str:
 
 def format_int(n: int, lang: str = "en", group_four_digits: bool = True
                ) -> str:
-    """An integer with the reader's thousands separator.
+    """An integer with the reader's thousands separator (``report.format_number``).
 
     Args:
         n: the integer.
@@ -1053,14 +1051,7 @@ def format_int(n: int, lang: str = "en", group_four_digits: bool = True
     Returns:
         The formatted text.
     """
-    _check_lang(lang)
-    n = int(n)
-    text = f"{abs(n):,}"
-    if lang == "es":
-        if not group_four_digits and abs(n) < 10_000:
-            text = str(abs(n))
-        text = text.replace(",", THOUSANDS_SEPARATOR["es"])
-    return ("-" if n < 0 else "") + text
+    return report.format_number(int(n), _check_lang(lang), 0, group_four_digits)
 
 
 def format_float(x: float, lang: str = "en", digits: int = 2) -> str:
@@ -1077,9 +1068,7 @@ def format_float(x: float, lang: str = "en", digits: int = 2) -> str:
     _check_lang(lang)
     if x != x:  # NaN
         return "–"
-    text = f"{x:,.{digits}f}"
-    return text.translate(str.maketrans(
-        {",": THOUSANDS_SEPARATOR[lang], ".": DECIMAL_SEPARATOR[lang]}))
+    return report.format_number(float(x), lang, digits, group_four_digits=True)
 
 
 def human(n: float, lang: str = "en", digits: int = 2) -> str:

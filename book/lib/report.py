@@ -7,8 +7,10 @@ handed to the page with :func:`glue`; the prose refers to it by name
 Formatting follows each language's convention:
 
 * English: ``10,201`` and ``91.4``.
-* Spanish (RAE and SI): a non-breaking space groups thousands in numbers of five
-  digits or more (``4500``, ``10 201``) and the decimal mark is a comma (``91,4``).
+* Spanish (RAE and SI): a narrow no-break space (U+202F) groups thousands in
+  numbers of five digits or more in running text (``4500``, ``10 201``; tables
+  group four-digit numbers too, to keep columns aligned) and the decimal mark
+  is a comma (``91,4``).
 """
 
 from __future__ import annotations
@@ -17,21 +19,24 @@ import numbers
 
 from book.lib.config import check_language
 
-_GROUP = {"en": ",", "es": "\u00a0"}
+_GROUP = {"en": ",", "es": "\u202f"}
 _DECIMAL = {"en": ".", "es": ","}
 
 
-def format_number(value, lang: str = "en", decimals: int = 0) -> str:
+def format_number(value, lang: str = "en", decimals: int = 0,
+                  group_four_digits: bool = False) -> str:
     """A number as the reader's language writes it.
 
     Args:
         value: an int or float (NumPy scalars included).
         lang: ``"es"`` or ``"en"``.
         decimals: digits after the decimal mark.
+        group_four_digits: group four-digit numbers in Spanish too (``4 500``),
+            as tables do; running text writes ``4500``. English always groups.
 
     Returns:
         The formatted number, e.g. ``format_number(10201, "es") == "10 201"``
-        (with a non-breaking space) and ``format_number(0.914, "en", 3)``
+        (with a narrow no-break space) and ``format_number(0.914, "en", 3)``
         ``== "0.914"``.
     """
     check_language(lang)
@@ -45,7 +50,7 @@ def format_number(value, lang: str = "en", decimals: int = 0) -> str:
     text = f"{float(value) if decimals else round(value):,.{decimals}f}"
     integer, _, fraction = text.partition(".")
     digits = integer.lstrip("-").replace(",", "")
-    if lang == "es" and len(digits) <= 4:
+    if lang == "es" and len(digits) <= 4 and not group_four_digits:
         integer = integer.replace(",", "")
     integer = integer.replace(",", _GROUP[lang])
     return integer + (_DECIMAL[lang] + fraction if fraction else "")
