@@ -108,3 +108,9 @@ def test_hide_solutions_removes_gated_solutions(tmp_path):
 
 def test_solutions_are_shown_by_default(site):
     assert "SECRET-ANSWER-es" in read(site, "es")
+
+
+def test_previous_and_next_links_stay_in_the_language(site):
+    # In the toctree, book/es/chapter is followed by book/en/chapter.
+    assert 'href="../en/chapter.html"' not in read(site, "es").split('class="prev-next-area"')[-1]
+    assert 'href="../es/chapter.html"' not in read(site, "en").split('class="prev-next-area"')[-1]

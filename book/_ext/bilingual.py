@@ -22,6 +22,7 @@ instead of a live progress bar on the website.
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 
 from docutils import nodes
@@ -247,6 +248,7 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
         languages.use(lang)
     context["language"] = lang
     _translate_scripts(context, TOGGLE_HINTS.get(lang, {}))
+    _keep_prev_next_in_language(pagename, context)
     twin = twin_of(pagename)
     if twin is None or twin not in app.env.found_docs:
         return
@@ -258,6 +260,21 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
         context["body"] = link + context["body"]
     context["metatags"] = context.get("metatags", "") + (
         f'\n<link rel="alternate" hreflang="{twin_lang}" href="{href}" />')
+
+
+def _keep_prev_next_in_language(pagename: str, context: dict) -> None:
+    """Drops a previous/next link that would lead out of the page's language."""
+    if twin_of(pagename) is None:
+        return
+    lang = page_language(pagename, "")
+    for key in ("prev", "next"):
+        link = (context.get(key) or {}).get("link")
+        if not link:
+            continue
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(pagename), link))
+        target = target.split("#")[0].removesuffix(".html").removesuffix("/index")
+        if page_language(target, "") != lang:
+            context[key] = None
 
 
 def _translate_scripts(context: dict, words: dict) -> None:
