@@ -150,8 +150,10 @@ def test_mistakes_grid_count_must_be_positive(count):
 
 @pytest.mark.parametrize("lang, texts", [
     ("en", ["1,000,000", "250,000\nSaving: 75.0%\n(4.0× fewer)"]),
-    ("es", ["1\u00a0000\u00a0000",
-            "250\u00a0000\nAhorro: 75,0\u00a0%\n(4,0× menos)"]),
+    # Spanish groups thousands with a narrow no-break space (U+202F) and puts
+    # a no-break space (U+00A0) before the percent sign.
+    ("es", ["1\u202f000\u202f000",
+            "250\u202f000\nAhorro: 75,0\u00a0%\n(4,0× menos)"]),
 ])
 def test_savings_bar_annotations(lang, texts):
     fig = plots.savings_bar({"3x3": 1_000_000, "1x1": 250_000}, lang)
