@@ -16,7 +16,8 @@ import pytest  # noqa: E402
 from book.lib import costs, data, models, training  # noqa: E402
 
 BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn,
-            "fashion_vgg": models.fashion_vgg}
+            "fashion_vgg": models.fashion_vgg,
+            "fashion_inception": models.fashion_inception}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -108,6 +109,54 @@ def test_fashion_vgg_layers_params_and_macs():
         + 3 * 3 * 64 * 128 + 128 * 10)
     assert model.count_params() == table["params"].sum() == expected_params == 146_938
     assert table["macs"].sum() == expected_macs == 7_413_248
+    # The chapter compares it with fashion_cnn at about the same arithmetic.
+    cnn_macs = costs.layer_costs(models.fashion_cnn())["macs"].sum()
+    assert abs(expected_macs - cnn_macs) / cnn_macs < 0.05
+
+
+def test_inception_module_3a_of_googlenet():
+    """Module 3a of GoogLeNet's table 1: 28x28x192 in, 28x28x256 out."""
+    inputs = keras.Input(shape=(28, 28, 192))
+    module = keras.Model(inputs, models.inception_module(
+        inputs, 64, 96, 128, 16, 32, 32, name="inception_3a"))
+    assert module.output_shape == (None, 28, 28, 64 + 128 + 32 + 32)
+    table = costs.layer_costs(module).set_index("name")
+    assert table.loc["inception_3a_5x5_reduce", "macs"] == 28 * 28 * 1 * 1 * 192 * 16
+    assert table.loc["inception_3a_5x5", "macs"] == 28 * 28 * 5 * 5 * 16 * 32
+    assert table["params"].sum() == (
+        (192 * 64 + 64) + (192 * 96 + 96) + (3 * 3 * 96 * 128 + 128)
+        + (192 * 16 + 16) + (5 * 5 * 16 * 32 + 32) + (192 * 32 + 32))
+
+
+def test_fashion_inception_layers_params_and_macs():
+    model = models.fashion_inception()
+    table = costs.layer_costs(model).set_index("name")
+    branches = ["1x1", "3x3_reduce", "3x3", "5x5_reduce", "5x5", "pool",
+                "pool_proj", "output"]
+    # Keras lists a module's branches in graph order, not in call order.
+    assert sorted(table.index) == sorted([
+        "image", "stem_conv", "stem_pool",
+        *(f"inception_1_{b}" for b in branches), "pool_1",
+        *(f"inception_2_{b}" for b in branches),
+        "avg_pool", "dropout", "predictions"])
+    assert table.loc["inception_1_output", "output_shape"] == (14, 14, 32 + 48 + 16 + 16)
+    assert table.loc["inception_2_output", "output_shape"] == (7, 7, 64 + 96 + 32 + 32)
+    expected_params = (
+        (3 * 3 * 1 * 32 + 32)
+        + (32 * 32 + 32) + (32 * 32 + 32) + (3 * 3 * 32 * 48 + 48)
+        + (32 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (32 * 16 + 16)
+        + (112 * 64 + 64) + (112 * 48 + 48) + (3 * 3 * 48 * 96 + 96)
+        + (112 * 16 + 16) + (5 * 5 * 16 * 32 + 32) + (112 * 32 + 32)
+        + (224 * 10 + 10))
+    expected_macs = (
+        28 * 28 * 3 * 3 * 1 * 32
+        + 14 * 14 * (32 * 32 + 32 * 32 + 3 * 3 * 32 * 48
+                     + 32 * 8 + 5 * 5 * 8 * 16 + 32 * 16)
+        + 7 * 7 * (112 * 64 + 112 * 48 + 3 * 3 * 48 * 96
+                   + 112 * 16 + 5 * 5 * 16 * 32 + 112 * 32)
+        + 224 * 10)
+    assert model.count_params() == table["params"].sum() == expected_params == 95_042
+    assert table["macs"].sum() == expected_macs == 7_654_080
     # The chapter compares it with fashion_cnn at about the same arithmetic.
     cnn_macs = costs.layer_costs(models.fashion_cnn())["macs"].sum()
     assert abs(expected_macs - cnn_macs) / cnn_macs < 0.05
