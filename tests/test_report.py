@@ -41,8 +41,19 @@ def test_glue_returns_nothing_so_cells_print_nothing():
     assert report.glue("answer", 42, "en") is None
 
 
-def test_text_shows_without_quotes():
-    assert repr(report.Text("10,201")) == "10,201"
+@pytest.mark.parametrize("value, lang, decimals, percent, shown", [
+    (1792, "en", 0, False, "1,792"),          # Not the tuple (1, 792).
+    (0.286, "es", 3, False, "0,286"),         # Not the tuple (0, 286).
+    (10201, "es", 0, False, f"10{NBSP}201"),
+    (0.9143, "en", 1, True, "91.4%"),
+    (101, None, 0, False, "101"),
+])
+def test_glued_numbers_reach_the_page_as_written(value, lang, decimals, percent, shown):
+    # What myst-nb does with a glued value for {glue:text}: read its repr back.
+    from myst_nb.core.variables import format_plain_text
+
+    page_value = report.page_value(value, lang, decimals, percent)
+    assert format_plain_text(repr(page_value), "") == shown
 
 
 def test_table_formats_numbers_per_language():

@@ -66,17 +66,19 @@ def format_percent(fraction, lang: str = "en", decimals: int = 1) -> str:
     return number + ("\u00a0%" if lang == "es" else "%")
 
 
-class Text:
-    """A value shown on the page as plain text, without quotes."""
+def page_value(value, lang: str | None = None, decimals: int = 0,
+               percent: bool = False):
+    """What :func:`glue` hands to the page: numbers formatted for ``lang``.
 
-    def __init__(self, text: str):
-        self.text = str(text)
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_markdown_(self) -> str:
-        return self.text
+    Formatted numbers are handed over as strings. myst-nb shows a glued value
+    through its ``repr`` and strips the quotes of a string literal, so
+    ``"10,201"`` reaches the page as 10,201 (a custom ``repr`` without quotes
+    would be read back as the tuple ``(10, 201)``).
+    """
+    if lang is not None and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return (format_percent(value, lang, decimals) if percent
+                else format_number(value, lang, decimals))
+    return value
 
 
 def glue(name: str, value, lang: str | None = None, decimals: int = 0,
@@ -99,12 +101,7 @@ def glue(name: str, value, lang: str | None = None, decimals: int = 0,
     Returns:
         None, so that a ``glue`` call at the end of a cell prints nothing.
     """
-    shown = value
-    if lang is not None and isinstance(value, numbers.Real):
-        shown = Text(format_percent(value, lang, decimals) if percent
-                     else format_number(value, lang, decimals))
-    elif isinstance(value, str):
-        shown = Text(value)
+    shown = page_value(value, lang, decimals, percent)
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # Colab and plain Jupyter need no glue.
