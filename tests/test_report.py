@@ -60,5 +60,6 @@ def test_table_formats_numbers_per_language():
     frame = pd.DataFrame({"layer": ["conv"], "params": [1792], "macs": [86704128]})
     html = report.table(frame, "es", headers={"params": "parámetros"}).to_html()
     assert f"86{NBSP}704{NBSP}128" in html
+    assert f"1{NBSP}792" in html  # Grouped in a column, unlike in running text.
     assert "parámetros" in html and ">params<" not in html
     assert "86,704,128" in report.table(frame, "en").to_html()

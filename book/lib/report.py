@@ -117,7 +117,8 @@ def table(frame, lang: str = "en", headers: dict | None = None,
     Args:
         frame: the table, one row per item; its own column names stay in English
             (they are code), ``headers`` gives what the page shows.
-        lang: ``"es"`` or ``"en"``: thousands separators and decimal mark.
+        lang: ``"es"`` or ``"en"``: thousands separators and decimal mark
+            (in a column, Spanish groups four-digit numbers too: ``9 408``).
         headers: optional mapping from column name to the header to show.
         decimals: optional mapping from column name to digits after the decimal
             mark (default 0 for integers and 2 for other numbers).
@@ -137,7 +138,8 @@ def table(frame, lang: str = "en", headers: dict | None = None,
             digits = decimals.get(
                 column, 0 if pd.api.types.is_integer_dtype(frame[column]) else 2)
             formats[column] = (
-                lambda v, d=digits: "" if pd.isna(v) else format_number(v, lang, d))
+                lambda v, d=digits: "" if pd.isna(v)
+                else format_number(v, lang, d, group_four_digits=True))
     styler = frame.style.format(formats).hide(axis="index")
     if formats:
         styler = styler.set_properties(subset=list(formats), **{"text-align": "right"})
