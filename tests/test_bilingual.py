@@ -43,7 +43,8 @@ def build(tmp_path: Path, hide_solutions: bool = False) -> Path:
         (src / "book" / lang / "chapter.md").write_text(
             PAGE.format(title=title, lang=lang, question=question), encoding="utf-8")
     (src / "index.md").write_text(
-        "# Home\n\n```{toctree}\n:numbered:\nbook/es/chapter\nbook/en/chapter\n```\n",
+        "# Home\n\n```{toctree}\n:numbered:\nbook/es/chapter\n```\n\n"
+        "```{toctree}\n:numbered:\nbook/en/chapter\n```\n",
         encoding="utf-8")
     (src / "conf.py").write_text(
         "extensions = ['myst_parser', 'sphinx_exercise', 'sphinx_togglebutton', 'bilingual']\n"
@@ -108,6 +109,12 @@ def test_hide_solutions_removes_gated_solutions(tmp_path):
 
 def test_solutions_are_shown_by_default(site):
     assert "SECRET-ANSWER-es" in read(site, "es")
+
+
+def test_each_language_numbers_its_exercises_from_one(site):
+    # Both pages are chapter 1 of their part; the count must not run on.
+    assert "Ejercicio 1.1" in read(site, "es")
+    assert "Exercise 1.1" in read(site, "en") and "Exercise 1.2" not in read(site, "en")
 
 
 def test_previous_and_next_links_stay_in_the_language(site):

@@ -176,6 +176,25 @@ def _renumber_per_language(env) -> None:
                     del node["secnumber"]
 
 
+def _renumber_figures_per_page(env) -> None:
+    """Numbers each page's figures, tables and exercises from 1 in its chapter.
+
+    Sphinx counts numbered items per chapter number across the whole site, so
+    English chapter 1 would go on from Spanish chapter 1 (Exercise 1.4...). In
+    the book each chapter is one page, so the count restarts on each page.
+    """
+    for doc, by_type in env.toc_fignumbers.items():
+        if twin_of(doc) is None:
+            continue
+        for figtype, numbers in by_type.items():
+            groups = {}
+            for node_id, number in numbers.items():
+                groups.setdefault(tuple(number[:-1]), []).append((number[-1], node_id))
+            for prefix, items in groups.items():
+                for position, (_, node_id) in enumerate(sorted(items), start=1):
+                    numbers[node_id] = (*prefix, position)
+
+
 def _patch_section_numbering(app: Sphinx) -> None:
     from sphinx.environment.collectors.toctree import TocTreeCollector
 
@@ -190,6 +209,15 @@ def _patch_section_numbering(app: Sphinx) -> None:
 
     assign_section_numbers.bilingual = True
     TocTreeCollector.assign_section_numbers = assign_section_numbers
+
+    figure_numbering = TocTreeCollector.assign_figure_numbers
+
+    def assign_figure_numbers(self, env):
+        rewrite_needed = figure_numbering(self, env)
+        _renumber_figures_per_page(env)
+        return rewrite_needed
+
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
 
 
 def _take_over_hide_solutions(app: Sphinx, config) -> None:
