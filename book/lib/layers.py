@@ -1,0 +1,119 @@
+"""Keras layers that the book's networks need and Keras does not ship.
+
+Taught in the chapters on AlexNet, GoogLeNet and VGG (VGG-A's LRN variant):
+local response normalization, which those papers place after some of their
+first convolutions. A ``layers.Lambda`` around ``tf.nn`` would run, but it
+cannot be saved portably nor counted by ``book.lib.costs``; this layer can.
+
+Example:
+    >>> import keras
+    >>> from book.lib import layers as lib_layers
+    >>> inputs = keras.Input((55, 55, 96))
+    >>> outputs = lib_layers.LocalResponseNormalization(name="norm1")(inputs)
+    >>> tuple(outputs.shape)
+    (None, 55, 55, 96)
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import keras
+from keras import ops
+
+
+def _check_positive_number(name: str, value: Any, allow_zero: bool = False
+                           ) -> float:
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or value < 0 or (value == 0 and not allow_zero)):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(
+            f"{name} must be a {bound} number; received {name}={value!r}.")
+    return float(value)
+
+
+@keras.saving.register_keras_serializable(package="book")
+class LocalResponseNormalization(keras.layers.Layer):
+    """Local response normalization across channels (AlexNet's "LRN").
+
+    Each activation is divided by a power of the energy of its neighbours
+    along the channel axis, at the same position:
+
+    ``b[..., i] = a[..., i] / (k + alpha * sum_j a[..., j] ** 2) ** beta``,
+
+    where ``j`` runs over the ``size`` channels centred on ``i``, from
+    ``i - size // 2`` to ``i + size // 2``, clipped to the existing channels
+    (the paper's ``max(0, i - n/2)`` and ``min(N - 1, i + n/2)``). Channels
+    are the last axis.
+
+    The mapping to other libraries, for the same numbers:
+
+    * ``tf.nn.local_response_normalization(x, depth_radius=size // 2,
+      bias=k, alpha=alpha, beta=beta)``: TensorFlow's ``alpha`` multiplies
+      the *sum* of squares, as the paper's does, so it is the same number.
+    * ``torch.nn.LocalResponseNorm(size, alpha=size * alpha, beta, k)``:
+      PyTorch (and Caffe) divide their ``alpha`` by ``size`` (the *mean* of
+      the squares), so theirs is ``size`` times the paper's.
+
+    Args:
+        size: channels in the window (the paper's ``n``); odd, so that the
+            window is centred.
+        k: the additive constant (``k``), positive.
+        alpha: the scale of the sum of squares (``alpha``), non-negative.
+        beta: the exponent (``beta``), non-negative.
+        **kwargs: ``name``, ``dtype`` and the other arguments of
+            ``keras.layers.Layer``.
+
+    Raises:
+        ValueError: if ``size`` is not a positive odd integer, or ``k``,
+            ``alpha`` or ``beta`` is out of range.
+
+    Reference:
+        Krizhevsky, Sutskever and Hinton, "ImageNet Classification with Deep
+        Convolutional Neural Networks", NeurIPS 2012, section 3.3 (the
+        defaults are the paper's ``k = 2, n = 5, alpha = 1e-4, beta = 0.75``).
+    """
+
+    def __init__(self, size: int = 5, k: float = 2.0, alpha: float = 1e-4,
+                 beta: float = 0.75, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if (isinstance(size, bool) or not isinstance(size, int) or size < 1
+                or size % 2 == 0):
+            raise ValueError(
+                "size must be a positive odd integer (the window is centred "
+                f"on each channel); received size={size!r}. AlexNet uses 5.")
+        self.size = size
+        self.k = _check_positive_number("k", k)
+        self.alpha = _check_positive_number("alpha", alpha, allow_zero=True)
+        self.beta = _check_positive_number("beta", beta, allow_zero=True)
+
+    def build(self, input_shape: tuple) -> None:
+        if input_shape[-1] is None:
+            raise ValueError(
+                "LocalResponseNormalization needs a known number of channels "
+                f"(the last axis); received input_shape={input_shape!r}. "
+                "Give keras.Input a full shape, e.g. (55, 55, 96).")
+        self.built = True
+
+    def call(self, inputs):
+        channels = inputs.shape[-1]
+        radius = self.size // 2
+        squares = ops.square(inputs)
+        # Zeros beyond the first and last channels clip the window, as the
+        # paper's max(0, i - n/2) and min(N - 1, i + n/2) do.
+        padding = [[0, 0]] * (len(inputs.shape) - 1) + [[radius, radius]]
+        padded = ops.pad(squares, padding)
+        window_sum = padded[..., 0:channels]
+        for offset in range(1, self.size):
+            window_sum = window_sum + padded[..., offset:offset + channels]
+        return inputs / ops.power(self.k + self.alpha * window_sum, self.beta)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({"size": self.size, "k": self.k, "alpha": self.alpha,
+                       "beta": self.beta})
+        return config
