@@ -16,8 +16,6 @@ from keras import layers  # noqa: E402
 
 from book.lib import costs  # noqa: E402
 
-NNBSP = "\u202f"  # Spanish thousands separator.
-NBSP = "\u00a0"  # Before a unit or suffix.
 
 # ---------------------------------------------------------------------------
 # Reference networks.
@@ -539,7 +537,7 @@ def test_unknown_activation_is_an_error():
 
 
 # ---------------------------------------------------------------------------
-# Totals, comparisons, rendering.
+# Totals and comparisons (rendering: tests/test_report.py).
 # ---------------------------------------------------------------------------
 
 
@@ -614,92 +612,6 @@ def test_compare_tables():
         costs.compare(table, table, labels=("a", "a"))
     with pytest.raises(TypeError, match="received list"):
         costs.compare([1], table)
-
-
-@pytest.mark.parametrize("n, lang, expected", [
-    (138_357_544, "en", "138,357,544"),
-    (138_357_544, "es", f"138{NNBSP}357{NNBSP}544"),
-    (4500, "es", f"4{NNBSP}500"),
-    (-1234, "en", "-1,234"),
-    (512, "es", "512"),
-])
-def test_format_int(n, lang, expected):
-    assert costs.format_int(n, lang) == expected
-
-
-def test_format_int_four_digits_in_spanish_prose():
-    # RAE: four-digit numbers are not split in running text.
-    assert costs.format_int(4500, "es", group_four_digits=False) == "4500"
-    assert costs.format_int(45000, "es", group_four_digits=False) == (
-        f"45{NNBSP}000")
-
-
-@pytest.mark.parametrize("n, lang, expected", [
-    (15_470_264_320, "en", f"15.47{NBSP}G"),
-    (15_470_264_320, "es", f"15,47{NBSP}G"),
-    (138_357_544, "en", f"138.36{NBSP}M"),
-    (568_740_352, "es", f"568,74{NBSP}M"),
-    (999_999, "en", f"1.00{NBSP}M"),
-    (1_500, "en", f"1.50{NBSP}K"),
-    (-2_500_000, "es", f"-2,50{NBSP}M"),
-    (512, "en", "512"),
-])
-def test_human(n, lang, expected):
-    assert costs.human(n, lang) == expected
-
-
-def test_format_table_languages():
-    table = _small_table()
-    english = costs.format_table(table, "en")
-    spanish = costs.format_table(table, "es")
-    assert list(english.columns) == [
-        "layer", "type", "output shape", "params", "MACs", "bias adds",
-        "normalization ops", "pooling ops", "element-wise ops",
-        "activation ops"]
-    assert list(spanish.columns) == [
-        "capa", "tipo", "forma de salida", "parámetros", "MACs",
-        "sumas de sesgo", "ops. de normalización", "ops. de pooling",
-        "ops. elemento a elemento", "ops. de activación"]
-    assert english.iloc[1]["output shape"] == "6 × 6 × 4"
-    assert english.iloc[1]["MACs"] == f"{6 * 6 * 3 * 3 * 3 * 4:,}"
-    assert spanish.iloc[1]["MACs"] == f"{6 * 6 * 3 * 3 * 3 * 4:,}".replace(
-        ",", NNBSP)
-    assert (english.map(type) == str).all().all()
-    human_counts = costs.format_table(table, "es", human_counts=True)
-    assert human_counts.iloc[1]["MACs"] == f"3,89{NBSP}K"  # 3888 MACs.
-
-
-def test_format_table_compare_and_totals():
-    result = costs.compare(pd.Series({"macs": 120_422_400}),
-                           pd.Series({"macs": 12_443_648}),
-                           labels=("sin", "con"))
-    spanish = costs.format_table(result, "es")
-    assert list(spanish.columns) == ["sin", "con", "ahorro",
-                                     "ahorro relativo", "cociente"]
-    assert spanish.index.tolist() == ["MACs", "FLOPs"]
-    assert spanish.loc["MACs", "ahorro relativo"] == f"89,67{NBSP}%"
-    assert spanish.loc["MACs", "cociente"] == "9,68×"
-    english = costs.format_table(result, "en")
-    assert english.loc["MACs", "relative saving"] == "89.67%"
-    total = costs.totals(_small_table())
-    rendered = costs.format_table(total, "en")
-    assert rendered.loc["params", "total"] == f"{total['params']:,}"
-
-
-@pytest.mark.parametrize("function", [
-    lambda: costs.format_table(pd.DataFrame(), "fr"),
-    lambda: costs.human(1, "EN"),
-    lambda: costs.format_int(1, "es-ES"),
-])
-def test_bad_lang_is_an_error(function):
-    with pytest.raises(ValueError, match=r"lang must be one of \('es', "
-                                         r"'en'\); received lang="):
-        function()
-
-
-def test_format_table_rejects_other_inputs():
-    with pytest.raises(TypeError, match="received list"):
-        costs.format_table([1, 2], "en")
 
 
 def test_docstring_examples():

@@ -114,18 +114,10 @@ def test_fashion_vgg_layers_params_and_macs():
     assert abs(expected_macs - cnn_macs) / cnn_macs < 0.05
 
 
-def test_inception_module_3a_of_googlenet():
-    """Module 3a of GoogLeNet's table 1: 28x28x192 in, 28x28x256 out."""
-    inputs = keras.Input(shape=(28, 28, 192))
-    module = keras.Model(inputs, models.inception_module(
-        inputs, 64, 96, 128, 16, 32, 32, name="inception_3a"))
-    assert module.output_shape == (None, 28, 28, 64 + 128 + 32 + 32)
-    table = costs.layer_costs(module).set_index("name")
-    assert table.loc["inception_3a_5x5_reduce", "macs"] == 28 * 28 * 1 * 1 * 192 * 16
-    assert table.loc["inception_3a_5x5", "macs"] == 28 * 28 * 5 * 5 * 16 * 32
-    assert table["params"].sum() == (
-        (192 * 64 + 64) + (192 * 96 + 96) + (3 * 3 * 96 * 128 + 128)
-        + (192 * 16 + 16) + (5 * 5 * 16 * 32 + 32) + (192 * 32 + 32))
+def test_blocks_live_in_blocks_not_here():
+    """One home per block: models builds from book.lib.blocks (tests/test_blocks.py)."""
+    for block in ("conv_block", "vgg_block", "inception_module"):
+        assert not hasattr(models, block), f"models.{block}: blocks live in book.lib.blocks"
 
 
 def test_fashion_inception_layers_params_and_macs():

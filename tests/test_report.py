@@ -1,10 +1,18 @@
-import numpy as np
-import pandas as pd
-import pytest
+import os
+import re
 
-from book.lib import report
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-NBSP = "\u202f"  # narrow no-break space
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from keras import layers  # noqa: E402
+
+from book.lib import config, costs, report  # noqa: E402
+
+NBSP = "\u202f"  # narrow no-break space: the Spanish thousands separator.
+UNIT = "\u00a0"  # no-break space: before a unit or suffix.
 
 
 @pytest.mark.parametrize("value, lang, decimals, expected", [
@@ -63,3 +71,168 @@ def test_table_formats_numbers_per_language():
     assert f"1{NBSP}792" in html  # Grouped in a column, unlike in running text.
     assert "parámetros" in html and ">params<" not in html
     assert "86,704,128" in report.table(frame, "en").to_html()
+
+
+# ---------------------------------------------------------------------------
+# The table of words.
+# ---------------------------------------------------------------------------
+
+
+def test_every_word_is_in_both_languages():
+    for key, entry in report.WORDS.items():
+        assert set(entry) == set(config.LANGUAGES), (
+            f"WORDS[{key!r}] has {sorted(entry)}; it needs {sorted(config.LANGUAGES)}")
+        assert re.fullmatch(r"[a-z]+\.[a-z0-9_]+", key), key
+
+
+def test_words_of_a_kind_have_the_same_shape_in_both_languages():
+    for key, entry in report.WORDS.items():
+        en, es = entry["en"], entry["es"]
+        assert type(en) is type(es), key
+        if isinstance(en, tuple):
+            assert len(en) == len(es), key
+        if isinstance(en, str):  # The same {placeholders} to fill in.
+            assert re.findall(r"{(\w+)}", en) == re.findall(r"{(\w+)}", es), key
+
+
+def test_word_and_words():
+    assert report.word("table.params", "es") == "parámetros"
+    assert report.word("plot.params", "en") == "Parameters"
+    assert report.words("table", "en")["relative_saving"] == "relative saving"
+    assert set(report.words("plot", "es")) == {
+        key.removeprefix("plot.") for key in report.WORDS if key.startswith("plot.")}
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: report.word("table.parms", "es"),
+     r"report.WORDS has no word 'table.parms' \(asked for lang='es'\); add it"),
+    (lambda: report.word("table.params", "fr"), r"received lang='fr'"),
+    (lambda: report.words("tables", "en"),
+     r"report.WORDS has no group 'tables'; its groups are \['data', 'plot', 'table'\]"),
+])
+def test_missing_words_are_errors_that_name_key_and_language(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_word_missing_in_one_language_is_an_error(monkeypatch):
+    monkeypatch.setitem(report.WORDS, "table.new", {"en": "new"})
+    with pytest.raises(ValueError, match=r"WORDS\['table.new'\] has no 'es' translation"):
+        report.word("table.new", "es")
+
+
+# ---------------------------------------------------------------------------
+# Cost tables rendered for the page (the rows come from costs).
+# ---------------------------------------------------------------------------
+
+
+def _small_table():
+    inputs = keras.Input((8, 8, 3), name="image")
+    x = layers.Conv2D(4, 3, name="block1_conv")(inputs)
+    x = layers.MaxPooling2D(2, name="block1_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = layers.Dense(2, name="head")(x)
+    return costs.layer_costs(keras.Model(inputs, outputs))
+
+
+def test_every_column_of_costs_has_a_title():
+    table = _small_table()
+    # compare's first two columns are the chapter's own labels, in its language.
+    compared = costs.compare(table, table, labels=("a", "b"))
+    columns = {*table.columns, *compared.columns[2:], *compared.index,
+               *costs.block_totals(table).columns, "total"}
+    assert columns - set(report.words("table", "en")) == set()
+
+
+def test_format_shape():
+    assert report.format_shape((224, 224, 64)) == "224 × 224 × 64"
+    assert report.format_shape([(7, 7, 512), (1000,)]) == "7 × 7 × 512; 1000"
+    assert report.format_shape(None) == "None"
+
+
+@pytest.mark.parametrize("n, lang, expected", [
+    (138_357_544, "en", "138,357,544"),
+    (138_357_544, "es", f"138{NBSP}357{NBSP}544"),
+    (4500, "es", f"4{NBSP}500"),
+    (-1234, "en", "-1,234"),
+    (512, "es", "512"),
+])
+def test_format_int(n, lang, expected):
+    assert report.format_int(n, lang) == expected
+
+
+def test_format_int_four_digits_in_spanish_prose():
+    # RAE: four-digit numbers are not split in running text.
+    assert report.format_int(4500, "es", group_four_digits=False) == "4500"
+    assert report.format_int(45000, "es", group_four_digits=False) == (
+        f"45{NBSP}000")
+
+
+@pytest.mark.parametrize("n, lang, expected", [
+    (15_470_264_320, "en", f"15.47{UNIT}G"),
+    (15_470_264_320, "es", f"15,47{UNIT}G"),
+    (138_357_544, "en", f"138.36{UNIT}M"),
+    (568_740_352, "es", f"568,74{UNIT}M"),
+    (999_999, "en", f"1.00{UNIT}M"),
+    (1_500, "en", f"1.50{UNIT}K"),
+    (-2_500_000, "es", f"-2,50{UNIT}M"),
+    (512, "en", "512"),
+])
+def test_human(n, lang, expected):
+    assert report.human(n, lang) == expected
+
+
+def test_format_table_languages():
+    table = _small_table()
+    english = report.format_table(table, "en")
+    spanish = report.format_table(table, "es")
+    assert list(english.columns) == [
+        "layer", "type", "output shape", "params", "MACs", "bias adds",
+        "normalization ops", "pooling ops", "element-wise ops",
+        "activation ops"]
+    assert list(spanish.columns) == [
+        "capa", "tipo", "forma de salida", "parámetros", "MACs",
+        "sumas de sesgo", "ops. de normalización", "ops. de pooling",
+        "ops. elemento a elemento", "ops. de activación"]
+    assert english.iloc[1]["output shape"] == "6 × 6 × 4"
+    assert english.iloc[1]["MACs"] == f"{6 * 6 * 3 * 3 * 3 * 4:,}"
+    assert spanish.iloc[1]["MACs"] == f"{6 * 6 * 3 * 3 * 3 * 4:,}".replace(
+        ",", NBSP)
+    assert (english.map(type) == str).all().all()
+    human_counts = report.format_table(table, "es", human_counts=True)
+    assert human_counts.iloc[1]["MACs"] == f"3,89{UNIT}K"  # 3888 MACs.
+
+
+def test_format_table_compare_and_totals():
+    result = costs.compare(pd.Series({"macs": 120_422_400}),
+                           pd.Series({"macs": 12_443_648}),
+                           labels=("sin", "con"))
+    spanish = report.format_table(result, "es")
+    assert list(spanish.columns) == ["sin", "con", "ahorro",
+                                     "ahorro relativo", "cociente"]
+    assert spanish.index.tolist() == ["MACs", "FLOPs"]
+    assert spanish.loc["MACs", "ahorro relativo"] == f"89,67{UNIT}%"
+    assert spanish.loc["MACs", "cociente"] == "9,68×"
+    english = report.format_table(result, "en")
+    assert english.loc["MACs", "relative saving"] == "89.67%"
+    total = costs.totals(_small_table())
+    rendered = report.format_table(total, "en")
+    assert rendered.loc["params", "total"] == f"{total['params']:,}"
+
+
+@pytest.mark.parametrize("function", [
+    lambda: report.format_table(pd.DataFrame(), "fr"),
+    lambda: report.human(1, "EN"),
+    lambda: report.format_int(1, "es-ES"),
+])
+def test_bad_lang_is_an_error(function):
+    with pytest.raises(ValueError, match=r"lang must be one of \('es', "
+                                         r"'en'\); received lang="):
+        function()
+
+
+def test_format_table_rejects_other_inputs():
+    with pytest.raises(TypeError, match="received list"):
+        report.format_table([1, 2], "en")
+
+

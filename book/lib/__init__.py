@@ -4,7 +4,12 @@ Modules (import them by name, e.g. ``from book.lib import costs``):
 
 * ``config``: quick mode, seeds and the reader's language.
 * ``data``: Fashion-MNIST, loaded through ``keras.datasets``.
-* ``costs``: per-layer tables of parameters and MACs.
+* ``blocks``: the network blocks that the chapters teach (VGG, Inception,
+  residual, bottleneck, separable, squeeze-and-excitation).
+* ``models``: the small Fashion-MNIST networks, built from ``blocks``, and
+  their training recipes.
+* ``costs``: per-layer tables of parameters and MACs (numbers only).
+* ``report``: the page's words (``WORDS``), numbers, tables and ``glue``.
 * ``plots``: training curves, confusion matrices, image grids.
 * ``training``: a thin compile-and-fit wrapper used from the later chapters on.
 

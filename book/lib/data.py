@@ -12,62 +12,30 @@ Where the data comes from:
   the names Keras expects, so ``KERAS_HOME=/usr/share`` (what the tests and CI
   use) or a link ``~/.keras/datasets/fashion-mnist`` to that folder works.
 * With neither, :class:`DatasetUnavailableError` says how to get the data, in the
-  reader's language. Nothing here ever makes up a stand-in.
+  reader's language (``report.WORDS["data.unavailable"]``). Nothing here ever
+  makes up a stand-in.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from book.lib import report
 from book.lib.config import check_language
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
-
-CLASS_NAMES = {
-    "en": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
-    "es": ("Camiseta/top", "Pantalón", "Jersey", "Vestido", "Abrigo",
-           "Sandalia", "Camisa", "Zapatilla", "Bolso", "Botín"),
-}
-
-_UNAVAILABLE = {
-    "en": (
-        "Fashion-MNIST is not available on this machine and could not be "
-        "downloaded ({cause}).\n"
-        "How to get it:\n"
-        "  * With internet (or in Colab), run the cell again: Keras downloads "
-        "the four files once into ~/.keras/datasets/fashion-mnist.\n"
-        "  * Offline on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist, "
-        "then either export KERAS_HOME=/usr/share before starting Jupyter (as "
-        "root), or link the folder into your Keras cache:\n"
-        "      mkdir -p ~/.keras/datasets && "
-        "ln -s /usr/share/datasets/fashion-mnist ~/.keras/datasets/\n"
-        "  * Or copy the four .gz files from another machine into "
-        "~/.keras/datasets/fashion-mnist/."),
-    "es": (
-        "Fashion-MNIST no está en esta máquina y no se ha podido descargar "
-        "({cause}).\n"
-        "Cómo conseguirlo:\n"
-        "  * Con internet (o en Colab), vuelve a ejecutar la celda: Keras "
-        "descarga una vez los cuatro ficheros en ~/.keras/datasets/fashion-mnist.\n"
-        "  * Sin conexión en Debian/Ubuntu: sudo apt-get install "
-        "dataset-fashion-mnist y después exporta KERAS_HOME=/usr/share antes "
-        "de abrir Jupyter (como root) o enlaza la carpeta en la caché de Keras:\n"
-        "      mkdir -p ~/.keras/datasets && "
-        "ln -s /usr/share/datasets/fashion-mnist ~/.keras/datasets/\n"
-        "  * O copia los cuatro ficheros .gz desde otra máquina en "
-        "~/.keras/datasets/fashion-mnist/."),
-}
-
 
 class DatasetUnavailableError(RuntimeError):
     """Fashion-MNIST is neither in the Keras cache nor downloadable."""
 
 
 def class_names(lang: str = "en") -> tuple[str, ...]:
-    """The ten Fashion-MNIST class names, in label order, in ``lang``."""
-    return CLASS_NAMES[check_language(lang)]
+    """The ten Fashion-MNIST class names, in label order, in ``lang``.
+
+    They live with the book's other words, as ``report.WORDS["data.class_names"]``.
+    """
+    return report.word("data.class_names", lang)
 
 
 def load_fashion_mnist(lang: str = "en", *, scale: bool = True,
@@ -99,7 +67,7 @@ def load_fashion_mnist(lang: str = "en", *, scale: bool = True,
     except Exception as err:  # Keras wraps network errors in plain Exception.
         cause = f"{type(err).__name__}: {err}".strip()
         raise DatasetUnavailableError(
-            _UNAVAILABLE[lang].format(cause=cause)) from err
+            report.word("data.unavailable", lang).format(cause=cause)) from err
     if scale:
         x_train = x_train.astype("float32") / 255.0
         x_test = x_test.astype("float32") / 255.0

@@ -1,5 +1,8 @@
 """Figures that the chapters share, with labels in the reader's language.
 
+The labels are the ``plot.*`` entries of ``report.WORDS``, the book's one
+table of translated words.
+
 Every function takes ``lang`` (``"es"`` or ``"en"``) and returns the matplotlib
 ``Figure`` it drew, so that a chapter can show it, save it or ``glue`` it. The
 functions draw through ``matplotlib.pyplot`` (which works with the Agg backend
@@ -20,37 +23,9 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker
 
-from book.lib.config import check_language
+from book.lib import report
 from book.lib.report import format_number, format_percent
 
-LABELS = {
-    "en": {"epoch": "Epoch", "loss": "Loss", "accuracy": "Accuracy",
-           "train": "training", "val": "validation",
-           "true": "true", "pred": "predicted",
-           "true_class": "True class", "pred_class": "Predicted class",
-           "class": "class", "precision": "precision", "recall": "recall",
-           "f1": "F1", "support": "support",
-           "macs": "MACs", "flops": "FLOPs", "params": "Parameters",
-           "seconds": "Seconds", "images_per_second": "Images per second",
-           "saving": "Saving", "fewer": "fewer", "more": "more",
-           "channel": "channel", "mistakes": "Mistakes",
-           "no_mistakes": "No mistakes: every prediction is right.",
-           "maps_title": "{layer}: {shown} of {total} channels",
-           "mistakes_title": "{shown} of {total} mistakes ({count} images)"},
-    "es": {"epoch": "Época", "loss": "Pérdida", "accuracy": "Exactitud",
-           "train": "entrenamiento", "val": "validación",
-           "true": "real", "pred": "predicha",
-           "true_class": "Clase real", "pred_class": "Clase predicha",
-           "class": "clase", "precision": "precisión",
-           "recall": "exhaustividad", "f1": "F1", "support": "ejemplos",
-           "macs": "MACs", "flops": "FLOPs", "params": "Parámetros",
-           "seconds": "Segundos", "images_per_second": "Imágenes por segundo",
-           "saving": "Ahorro", "fewer": "menos", "more": "más",
-           "channel": "canal", "mistakes": "Errores",
-           "no_mistakes": "Ningún error: todas las predicciones aciertan.",
-           "maps_title": "{layer}: {shown} de {total} canales",
-           "mistakes_title": "{shown} de {total} errores ({count} imágenes)"},
-}
 
 def _history_dict(history) -> dict:
     """The metric lists of a Keras ``History``, a dict or a DataFrame."""
@@ -79,7 +54,7 @@ def training_curves(history, lang: str = "en", metrics=("loss", "accuracy")):
     Returns:
         The matplotlib Figure.
     """
-    labels = LABELS[check_language(lang)]
+    labels = report.words("plot", lang)
     values = _history_dict(history)
     missing = [m for m in metrics if m not in values]
     if missing:
@@ -118,7 +93,7 @@ def image_grid(images, labels, class_names, predictions=None, lang: str = "en",
     Returns:
         The matplotlib Figure.
     """
-    words = LABELS[check_language(lang)]
+    words = report.words("plot", lang)
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -244,7 +219,7 @@ def per_class_report(y_true, y_pred, class_names, lang: str = "en"):
         precisión, exhaustividad, F1, ejemplos). Format it for the page
         separately.
     """
-    words = LABELS[check_language(lang)]
+    words = report.words("plot", lang)
     names = list(class_names)
     counts = confusion_counts(y_true, y_pred, len(names))
     hits = np.diag(counts).astype(float)
@@ -285,7 +260,7 @@ def confusion_matrix(y_true, y_pred, class_names, lang: str = "en",
     Returns:
         The matplotlib Figure.
     """
-    words = LABELS[check_language(lang)]
+    words = report.words("plot", lang)
     names = list(class_names)
     counts = confusion_counts(y_true, y_pred, len(names))
     if normalize:
@@ -336,7 +311,7 @@ def mistakes_grid(images, y_true, y_pred, class_names, lang: str = "en",
         The matplotlib Figure; when there is no mistake, a small figure that
         says so.
     """
-    words = LABELS[check_language(lang)]
+    words = report.words("plot", lang)
     if (not isinstance(count, numbers.Integral) or isinstance(count, bool)
             or count < 1):
         raise ValueError(
@@ -393,7 +368,7 @@ def feature_maps(model, layer_name: str, image, lang: str = "en",
             lists the names it has), if the layer's output is not a stack of
             2-D maps, or if ``image`` does not fit the input.
     """
-    words = LABELS[check_language(lang)]
+    words = report.words("plot", lang)
     import keras
 
     if (not isinstance(max_maps, numbers.Integral) or isinstance(max_maps, bool)
@@ -480,7 +455,7 @@ def savings_bar(values, lang: str = "en", ylabel_key: str = "macs",
         values: an ordered ``{label: number}`` dict, reference first, e.g.
             ``{"3x3 conv": 115_605_504, "depthwise + 1x1": 13_646_848}``.
         lang: language of the labels and the numbers.
-        ylabel_key: a key of :data:`LABELS` (``"macs"``, ``"params"``,
+        ylabel_key: a ``plot.*`` word of ``report.WORDS`` (``"macs"``, ``"params"``,
             ``"seconds"``...) or the y label itself.
         title: optional title, already in ``lang``.
         decimals: digits after the decimal mark in the annotations.
@@ -492,7 +467,7 @@ def savings_bar(values, lang: str = "en", ylabel_key: str = "macs",
         ValueError: if there are fewer than two entries, a value is negative
             or not a number, or the reference is zero.
     """
-    words = LABELS[check_language(lang)]
+    words = report.words("plot", lang)
     if not isinstance(values, dict) or len(values) < 2:
         raise ValueError(
             "values must be a dict {label: number} with the reference first "
@@ -565,7 +540,7 @@ def architecture_scatter(df, x: str = "macs", y: str = "params",
     Raises:
         ValueError: if a column is missing (the message lists the columns).
     """
-    words = LABELS[check_language(lang)]
+    words = report.words("plot", lang)
     if not isinstance(df, pd.DataFrame):
         raise TypeError(
             f"df must be a pandas DataFrame; received {type(df).__name__}.")

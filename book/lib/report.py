@@ -1,4 +1,9 @@
-"""Numbers for the page: formatting in the reader's language, and ``glue``.
+"""What reaches the page: words, numbers and tables in the reader's language.
+
+Data flows one way: model -> ``costs`` rows -> ``report`` table -> page. This
+module holds the one table of translated words of ``book.lib`` (:data:`WORDS`,
+read with :func:`word` and :func:`words`), formats numbers, renders cost
+tables (:func:`format_table`, :func:`table`) and glues values to the page.
 
 Every number that a chapter's prose quotes is computed by the notebook and
 handed to the page with :func:`glue`; the prose refers to it by name
@@ -15,12 +20,162 @@ Formatting follows each language's convention:
 
 from __future__ import annotations
 
+import math
 import numbers
+from typing import Any
+
+import pandas as pd
 
 from book.lib.config import check_language
 
 _GROUP = {"en": ",", "es": "\u202f"}
 _DECIMAL = {"en": ".", "es": ","}
+
+#: Every word that ``book.lib`` puts on a page, ``WORDS[key][lang]``, both
+#: languages side by side. Keys are ``<group>.<word>``: ``table.*`` titles the
+#: columns and rows of cost tables (:func:`format_table`), ``plot.*`` labels
+#: figures (``plots``), ``data.*`` is Fashion-MNIST's (``data``). A chapter's
+#: own words stay in the chapter; a word that a second chapter or a lib module
+#: needs comes here, with both languages (``tests/test_report.py`` checks).
+WORDS: dict[str, dict[str, Any]] = {
+    # Cost tables: column names of costs.layer_costs, block_totals and compare,
+    # and the rows of totals.
+    "table.name": {"en": "layer", "es": "capa"},
+    "table.type": {"en": "type", "es": "tipo"},
+    "table.output_shape": {"en": "output shape", "es": "forma de salida"},
+    "table.params": {"en": "params", "es": "parámetros"},
+    "table.macs": {"en": "MACs", "es": "MACs"},
+    "table.flops": {"en": "FLOPs", "es": "FLOPs"},
+    "table.bias_adds": {"en": "bias adds", "es": "sumas de sesgo"},
+    "table.norm_ops": {"en": "normalization ops", "es": "ops. de normalización"},
+    "table.pool_ops": {"en": "pooling ops", "es": "ops. de pooling"},
+    "table.elementwise_ops": {"en": "element-wise ops",
+                              "es": "ops. elemento a elemento"},
+    "table.activation_ops": {"en": "activation ops", "es": "ops. de activación"},
+    "table.block": {"en": "block", "es": "bloque"},
+    "table.layers": {"en": "layers", "es": "capas"},
+    "table.saving": {"en": "saving", "es": "ahorro"},
+    "table.relative_saving": {"en": "relative saving", "es": "ahorro relativo"},
+    "table.ratio": {"en": "ratio", "es": "cociente"},
+    "table.total": {"en": "total", "es": "total"},
+    # Figures (plots): axis labels, legends, titles.
+    "plot.epoch": {"en": "Epoch", "es": "Época"},
+    "plot.loss": {"en": "Loss", "es": "Pérdida"},
+    "plot.accuracy": {"en": "Accuracy", "es": "Exactitud"},
+    "plot.train": {"en": "training", "es": "entrenamiento"},
+    "plot.val": {"en": "validation", "es": "validación"},
+    "plot.true": {"en": "true", "es": "real"},
+    "plot.pred": {"en": "predicted", "es": "predicha"},
+    "plot.true_class": {"en": "True class", "es": "Clase real"},
+    "plot.pred_class": {"en": "Predicted class", "es": "Clase predicha"},
+    "plot.class": {"en": "class", "es": "clase"},
+    "plot.precision": {"en": "precision", "es": "precisión"},
+    "plot.recall": {"en": "recall", "es": "exhaustividad"},
+    "plot.f1": {"en": "F1", "es": "F1"},
+    "plot.support": {"en": "support", "es": "ejemplos"},
+    "plot.macs": {"en": "MACs", "es": "MACs"},
+    "plot.flops": {"en": "FLOPs", "es": "FLOPs"},
+    "plot.params": {"en": "Parameters", "es": "Parámetros"},
+    "plot.seconds": {"en": "Seconds", "es": "Segundos"},
+    "plot.images_per_second": {"en": "Images per second",
+                               "es": "Imágenes por segundo"},
+    "plot.saving": {"en": "Saving", "es": "Ahorro"},
+    "plot.fewer": {"en": "fewer", "es": "menos"},
+    "plot.more": {"en": "more", "es": "más"},
+    "plot.channel": {"en": "channel", "es": "canal"},
+    "plot.mistakes": {"en": "Mistakes", "es": "Errores"},
+    "plot.no_mistakes": {"en": "No mistakes: every prediction is right.",
+                         "es": "Ningún error: todas las predicciones aciertan."},
+    "plot.maps_title": {"en": "{layer}: {shown} of {total} channels",
+                        "es": "{layer}: {shown} de {total} canales"},
+    "plot.mistakes_title": {"en": "{shown} of {total} mistakes ({count} images)",
+                            "es": "{shown} de {total} errores ({count} imágenes)"},
+    # Fashion-MNIST (data): the class names in label order, and what to do
+    # when the files are missing.
+    "data.class_names": {
+        "en": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        "es": ("Camiseta/top", "Pantalón", "Jersey", "Vestido", "Abrigo",
+               "Sandalia", "Camisa", "Zapatilla", "Bolso", "Botín"),
+    },
+    "data.unavailable": {
+        "en": (
+            "Fashion-MNIST is not available on this machine and could not be "
+            "downloaded ({cause}).\n"
+            "How to get it:\n"
+            "  * With internet (or in Colab), run the cell again: Keras downloads "
+            "the four files once into ~/.keras/datasets/fashion-mnist.\n"
+            "  * Offline on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist, "
+            "then either export KERAS_HOME=/usr/share before starting Jupyter (as "
+            "root), or link the folder into your Keras cache:\n"
+            "      mkdir -p ~/.keras/datasets && "
+            "ln -s /usr/share/datasets/fashion-mnist ~/.keras/datasets/\n"
+            "  * Or copy the four .gz files from another machine into "
+            "~/.keras/datasets/fashion-mnist/."),
+        "es": (
+            "Fashion-MNIST no está en esta máquina y no se ha podido descargar "
+            "({cause}).\n"
+            "Cómo conseguirlo:\n"
+            "  * Con internet (o en Colab), vuelve a ejecutar la celda: Keras "
+            "descarga una vez los cuatro ficheros en ~/.keras/datasets/fashion-mnist.\n"
+            "  * Sin conexión en Debian/Ubuntu: sudo apt-get install "
+            "dataset-fashion-mnist y después exporta KERAS_HOME=/usr/share antes "
+            "de abrir Jupyter (como root) o enlaza la carpeta en la caché de Keras:\n"
+            "      mkdir -p ~/.keras/datasets && "
+            "ln -s /usr/share/datasets/fashion-mnist ~/.keras/datasets/\n"
+            "  * O copia los cuatro ficheros .gz desde otra máquina en "
+            "~/.keras/datasets/fashion-mnist/."),
+    },
+}
+
+
+def word(key: str, lang: str) -> Any:
+    """The word (or sentence, or tuple of names) ``key`` of :data:`WORDS` in ``lang``.
+
+    Args:
+        key: ``"<group>.<word>"``, e.g. ``"table.params"`` or ``"plot.epoch"``.
+        lang: ``"es"`` or ``"en"``.
+
+    Returns:
+        What :data:`WORDS` holds, e.g. ``word("table.params", "es") ==
+        "parámetros"``.
+
+    Raises:
+        ValueError: if ``lang`` is not a language of the book, or
+            :data:`WORDS` has no ``key`` or no ``lang`` translation of it.
+    """
+    check_language(lang)
+    if key not in WORDS:
+        raise ValueError(
+            f"report.WORDS has no word {key!r} (asked for lang={lang!r}); "
+            f"add it with both languages, e.g. WORDS[{key!r}] = "
+            "{'en': ..., 'es': ...}.")
+    entry = WORDS[key]
+    if lang not in entry:
+        raise ValueError(
+            f"report.WORDS[{key!r}] has no {lang!r} translation; it has "
+            f"{sorted(entry)}. Add the {lang!r} one.")
+    return entry[lang]
+
+
+def words(group: str, lang: str) -> dict[str, Any]:
+    """Every word of ``group`` in ``lang``, keyed without the group's prefix.
+
+    ``words("table", "es")["params"] == "parámetros"``.
+
+    Raises:
+        ValueError: if ``lang`` is not a language of the book, or no key of
+            :data:`WORDS` starts with ``"<group>."``.
+    """
+    check_language(lang)
+    prefix = f"{group}."
+    found = {key[len(prefix):]: word(key, lang)
+             for key in WORDS if key.startswith(prefix)}
+    if not found:
+        groups = sorted({key.partition(".")[0] for key in WORDS})
+        raise ValueError(
+            f"report.WORDS has no group {group!r}; its groups are {groups}.")
+    return found
 
 
 def format_number(value, lang: str = "en", decimals: int = 0,
@@ -126,8 +281,6 @@ def table(frame, lang: str = "en", headers: dict | None = None,
     Returns:
         A pandas ``Styler``, which notebooks and the website render as a table.
     """
-    import pandas as pd
-
     check_language(lang)
     decimals = dict(decimals or {})
     formats = {}
@@ -148,3 +301,149 @@ def table(frame, lang: str = "en", headers: dict | None = None,
         styler = styler.relabel_index(
             [headers.get(c, c) for c in frame.columns], axis="columns")
     return styler
+
+
+# ---------------------------------------------------------------------------
+# Cost tables (rows from ``costs``) rendered for the page.
+# ---------------------------------------------------------------------------
+
+#: Between a number and its unit or suffix; never breaks a line.
+UNIT_SPACE = "\u00a0"
+SUFFIXES = ("", "K", "M", "G", "T", "P")
+
+
+def format_int(n: int, lang: str = "en", group_four_digits: bool = True
+               ) -> str:
+    """An integer with the reader's thousands separator (:func:`format_number`).
+
+    Args:
+        n: the integer.
+        lang: ``"en"`` (``138,357,544``) or ``"es"`` (``138 357 544``, with a
+            narrow no-break space).
+        group_four_digits: whether 4-digit numbers are grouped too. The RAE
+            writes ``4500`` in running text, but groups it in a column of
+            longer numbers, so tables keep the default and prose may pass
+            False (Spanish only; English always groups).
+
+    Returns:
+        The formatted text.
+    """
+    return format_number(int(n), check_language(lang), 0, group_four_digits)
+
+
+def format_float(x: float, lang: str = "en", digits: int = 2) -> str:
+    """A decimal number with the reader's decimal and thousands separators.
+
+    Args:
+        x: the number.
+        lang: ``"en"`` (``1,234.56``) or ``"es"`` (``1 234,56``).
+        digits: digits after the decimal separator.
+
+    Returns:
+        The formatted text (``"–"`` for NaN).
+    """
+    check_language(lang)
+    if x != x:  # NaN
+        return "–"
+    return format_number(float(x), lang, digits, group_four_digits=True)
+
+
+def human(n: float, lang: str = "en", digits: int = 2) -> str:
+    """A count with a K/M/G/T suffix: ``15.47 G`` (en), ``15,47 G`` (es).
+
+    Counts under 1000 are written whole. The space before the suffix is a
+    no-break space.
+
+    Args:
+        n: the count (e.g. MACs or parameters).
+        lang: ``"en"`` or ``"es"``.
+        digits: digits after the decimal separator.
+
+    Returns:
+        The formatted text.
+    """
+    check_language(lang)
+    if abs(n) < 1000:
+        return format_int(n, lang) if float(n).is_integer() else format_float(
+            n, lang, digits)
+    power = min(int(math.log10(abs(n)) // 3), len(SUFFIXES) - 1)
+    value = n / 1000 ** power
+    if round(abs(value), digits) >= 1000 and power < len(SUFFIXES) - 1:
+        # 999,999 is 1.00 M, not 1000.00 K.
+        power, value = power + 1, value / 1000
+    return format_float(value, lang, digits) + UNIT_SPACE + SUFFIXES[power]
+
+
+def format_shape(shape: Any) -> str:
+    """``(224, 224, 64)`` as ``224 × 224 × 64``; several joined by ``;``."""
+    if isinstance(shape, list):
+        return "; ".join(format_shape(s) for s in shape)
+    if isinstance(shape, tuple):
+        return " × ".join(str(size) for size in shape)
+    return str(shape)
+
+
+def format_table(df: pd.DataFrame | pd.Series, lang: str = "en",
+                 human_counts: bool = False, digits: int = 2
+                 ) -> pd.DataFrame:
+    """Renders a cost table for the page: every cell as text.
+
+    Integers get the reader's thousands separator (or a K/M/G suffix),
+    decimals its decimal separator, ``relative_saving`` becomes a percentage
+    (``89.67%``, ``89,67 %``), ``ratio`` a factor (``9.68×``), shapes
+    ``224 × 224 × 64``, and known column and row titles are translated
+    (the ``table.*`` entries of :data:`WORDS`); any other title is left as the
+    chapter wrote it.
+
+    Args:
+        df: a table from ``costs.layer_costs``, ``block_totals``, ``compare``
+            or ``with_total``, or a Series such as ``costs.totals(table)``.
+        lang: ``"en"`` or ``"es"``.
+        human_counts: write integers as :func:`human` does (``15.47 G``).
+        digits: digits after the decimal separator.
+
+    Returns:
+        A DataFrame of strings; show it, or ``.style.hide()`` it, in the page.
+
+    Raises:
+        ValueError: if ``lang`` is not ``"es"`` or ``"en"``.
+        TypeError: if ``df`` is not a DataFrame or a Series.
+    """
+    check_language(lang)
+    if isinstance(df, pd.Series):
+        df = df.to_frame()
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(
+            "df must be a pandas DataFrame or Series (e.g. from "
+            f"costs.layer_costs); received {type(df).__name__}.")
+    headers = words("table", lang)
+    percent = "%" if lang == "en" else UNIT_SPACE + "%"
+
+    def cell(value: Any, column: Any) -> str:
+        if isinstance(value, (tuple, list)):
+            return format_shape(value)
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float)) and not pd.api.types.is_number(value):
+            return str(value)
+        if column == "relative_saving":
+            return (format_float(100 * value, lang, digits) + percent
+                    if value == value else "–")
+        if column == "ratio":
+            return (format_float(value, lang, digits) + "×"
+                    if value == value else "–")
+        if pd.api.types.is_integer(value) or (
+                isinstance(value, float) and value.is_integer()):
+            return human(int(value), lang, digits) if human_counts else (
+                format_int(int(value), lang))
+        return format_float(float(value), lang, digits)
+
+    out = pd.DataFrame({column: [cell(v, column) for v in df[column]]
+                        for column in df.columns}, index=df.index)
+    out = out.rename(columns=lambda c: headers.get(c, c) if isinstance(
+        c, str) else c)
+    if not isinstance(df.index, pd.RangeIndex):
+        out = out.rename(index=lambda r: headers.get(r, r) if isinstance(
+            r, str) else r)
+        if df.index.name in headers:
+            out.index.name = headers[df.index.name]
+    return out

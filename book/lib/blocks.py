@@ -1,0 +1,433 @@
+"""The network blocks that the chapters teach, one function per idea.
+
+Every block takes a Keras tensor and returns one (the functional API), so that a
+chapter composes a network from blocks the reader has already seen, and
+``costs.layer_costs`` sees every layer, the arithmetic included
+(``layers.Add``, ``layers.Multiply``). Each block names its layers from one
+pattern, the one Keras' applications use, so that summaries, cost tables and
+error messages read like the paper:
+
+* :func:`vgg_block`: ``block1_conv1``, ``block1_conv2``, ``block1_pool``.
+* :func:`inception_module`: ``inception_3a_1x1``, ``inception_3a_3x3_reduce``...
+* :func:`residual_block`: ``conv2_block1_1_conv``, ``conv2_block1_2_bn``,
+  ``conv2_block1_0_conv`` (the projection shortcut), ``conv2_block1_add``,
+  ``conv2_block1_out``.
+* :func:`bottleneck_block`: the same pattern, up to ``<name>_3_conv``, as
+  ``keras.applications.ResNet50`` (``conv4_block2_1_conv``).
+* :func:`separable_block`: ``<name>_dw``, ``<name>_dw_bn``, ``<name>_dw_relu``,
+  ``<name>_pw``, ``<name>_pw_bn``, ``<name>_pw_relu``.
+* :func:`se_block`: ``<name>_squeeze``, ``<name>_reduce``, ``<name>_expand``,
+  ``<name>_excite``.
+
+The small Fashion-MNIST networks that the chapters train are built from these
+blocks in :mod:`book.lib.models`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from keras import layers
+
+#: Output channels of a bottleneck block per filter of its 3x3 convolution.
+BOTTLENECK_EXPANSION = 4
+
+#: Where a strided bottleneck block puts its stride (see ``bottleneck_block``).
+STRIDE_POSITIONS = ("1x1", "3x3")
+
+#: ``BatchNormalization``'s epsilon in Keras' ResNet, kept so that a block
+#: built here computes what ``keras.applications.ResNet50``'s block computes.
+_RESNET_BN_EPSILON = 1.001e-5
+
+
+# ---------------------------------------------------------------------------
+# Argument checks: the caller's mistakes are ValueErrors that name the argument.
+# ---------------------------------------------------------------------------
+
+
+def _check_positive(value, argument: str) -> int:
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+            or value < 1):
+        raise ValueError(
+            f"{argument} must be a positive integer; "
+            f"received {argument}={value!r}.")
+    return int(value)
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            "name must be a non-empty string, the prefix of every layer's name "
+            f"(e.g. 'block1' or 'conv2_block1'); received name={name!r}.")
+    return name
+
+
+def _channels(x, block: str) -> int:
+    channels = x.shape[-1]
+    if channels is None:
+        raise ValueError(
+            f"{block} needs the number of input channels; received a tensor of "
+            f"shape {tuple(x.shape)}. Give keras.Input a shape whose last "
+            "entry is known, e.g. keras.Input(shape=(56, 56, 64)).")
+    return int(channels)
+
+
+# ---------------------------------------------------------------------------
+# VGG and Inception.
+# ---------------------------------------------------------------------------
+
+
+def vgg_block(x, filters: int, num_convs: int, *, name: str):
+    """A VGG block: ``num_convs`` 3x3 ReLU convolutions, then 2x2 max pooling.
+
+    Taught in ``vgg``; ``first_cnn`` uses it with one convolution per block
+    (``models.fashion_cnn``). The convolutions use 'same' padding, so only the
+    pooling halves the height and the width. The layers are named
+    ``<name>_conv1``... ``<name>_conv<num_convs>`` and ``<name>_pool``, as in
+    ``keras.applications.VGG16``.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters: filters of every convolution of the block.
+        num_convs: how many 3x3 convolutions come before the pooling.
+        name: prefix of the layers' names, e.g. ``"block1"``.
+
+    Returns:
+        The output tensor: half the height and width, ``filters`` channels.
+
+    Raises:
+        ValueError: if ``filters`` or ``num_convs`` is not a positive integer,
+            or ``name`` is empty.
+
+    Reference:
+        Simonyan and Zisserman, "Very Deep Convolutional Networks for
+        Large-Scale Image Recognition", ICLR 2015, section 2.1.
+    """
+    filters = _check_positive(filters, "filters")
+    num_convs = _check_positive(num_convs, "num_convs")
+    name = _check_name(name)
+    for i in range(1, num_convs + 1):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu",
+                          name=f"{name}_conv{i}")(x)
+    return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+
+
+def inception_module(x, filters_1x1: int, filters_3x3_reduce: int,
+                     filters_3x3: int, filters_5x5_reduce: int,
+                     filters_5x5: int, filters_pool_proj: int, *, name: str):
+    """An Inception module: four parallel branches, concatenated on channels.
+
+    Taught in ``inception``. The arguments are the columns of GoogLeNet's
+    table 1, and the layers are named after them: ``<name>_1x1``,
+    ``<name>_3x3_reduce``, ``<name>_3x3``, ``<name>_5x5_reduce``,
+    ``<name>_5x5``, ``<name>_pool`` (3x3 max pooling, stride 1),
+    ``<name>_pool_proj`` and ``<name>_output`` (the concatenation). Every
+    convolution uses 'same' padding and ReLU, so the output keeps the input's
+    height and width and has ``filters_1x1 + filters_3x3 + filters_5x5 +
+    filters_pool_proj`` channels.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters_1x1: filters of the 1x1 branch ("#1x1").
+        filters_3x3_reduce: filters of the 1x1 reduction before the 3x3.
+        filters_3x3: filters of the 3x3 convolution.
+        filters_5x5_reduce: filters of the 1x1 reduction before the 5x5.
+        filters_5x5: filters of the 5x5 convolution.
+        filters_pool_proj: filters of the 1x1 projection after the pooling.
+        name: prefix of the layers' names, e.g. ``"inception_3a"``.
+
+    Returns:
+        The concatenated output tensor.
+
+    Raises:
+        ValueError: if a number of filters is not a positive integer, or
+            ``name`` is empty.
+
+    Reference:
+        Szegedy et al., "Going Deeper with Convolutions", CVPR 2015,
+        figure 2(b) and table 1.
+    """
+    filters = {
+        "filters_1x1": filters_1x1, "filters_3x3_reduce": filters_3x3_reduce,
+        "filters_3x3": filters_3x3, "filters_5x5_reduce": filters_5x5_reduce,
+        "filters_5x5": filters_5x5, "filters_pool_proj": filters_pool_proj}
+    for argument, value in filters.items():
+        _check_positive(value, argument)
+    name = _check_name(name)
+
+    def conv(tensor, filters, kernel_size, suffix):
+        return layers.Conv2D(filters, kernel_size, padding="same",
+                             activation="relu", name=f"{name}_{suffix}")(tensor)
+
+    branch_1x1 = conv(x, filters_1x1, 1, "1x1")
+    branch_3x3 = conv(x, filters_3x3_reduce, 1, "3x3_reduce")
+    branch_3x3 = conv(branch_3x3, filters_3x3, 3, "3x3")
+    branch_5x5 = conv(x, filters_5x5_reduce, 1, "5x5_reduce")
+    branch_5x5 = conv(branch_5x5, filters_5x5, 5, "5x5")
+    branch_pool = layers.MaxPooling2D(3, strides=1, padding="same",
+                                      name=f"{name}_pool")(x)
+    branch_pool = conv(branch_pool, filters_pool_proj, 1, "pool_proj")
+    return layers.Concatenate(name=f"{name}_output")(
+        [branch_1x1, branch_3x3, branch_5x5, branch_pool])
+
+
+# ---------------------------------------------------------------------------
+# Residual blocks (ResNet).
+# ---------------------------------------------------------------------------
+
+
+def _conv_bn(x, filters: int, kernel_size: int, stride: int, use_bias: bool,
+             name: str, relu: bool = True):
+    """Conv2D, BatchNormalization and (optionally) ReLU: ``<name>_conv/_bn/_relu``."""
+    x = layers.Conv2D(filters, kernel_size, strides=stride, padding="same",
+                      use_bias=use_bias, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(epsilon=_RESNET_BN_EPSILON,
+                                  name=f"{name}_bn")(x)
+    if relu:
+        x = layers.Activation("relu", name=f"{name}_relu")(x)
+    return x
+
+
+def _shortcut(x, channels_out: int, stride: int, conv_shortcut: bool | None,
+              use_bias: bool, name: str):
+    """The identity, or a strided 1x1 projection with BN (``<name>_0_conv/_0_bn``)."""
+    channels_in = _channels(x, "a residual block")
+    needs_projection = stride != 1 or channels_in != channels_out
+    if conv_shortcut is None:
+        conv_shortcut = needs_projection
+    elif not isinstance(conv_shortcut, bool):
+        raise ValueError(
+            "conv_shortcut must be True (a 1x1 projection), False (the "
+            "identity) or None (a projection only where the shape changes); "
+            f"received conv_shortcut={conv_shortcut!r}.")
+    if not conv_shortcut and needs_projection:
+        raise ValueError(
+            "an identity shortcut needs the block to keep its input's shape; "
+            f"received {channels_in} input channels for {channels_out} output "
+            f"channels and stride={stride}. Pass conv_shortcut=True (or None) "
+            "for a 1x1 projection.")
+    if not conv_shortcut:
+        return x
+    return _conv_bn(x, channels_out, 1, stride, use_bias, f"{name}_0",
+                    relu=False)
+
+
+def residual_block(x, filters: int, stride: int = 1,
+                   conv_shortcut: bool | None = None, *, name: str,
+                   use_bias: bool = True):
+    """A basic residual block: two 3x3 convolutions and a shortcut, added.
+
+    Taught in ``resnet`` (ResNet-18 and ResNet-34). The main path is a 3x3
+    convolution (with the block's stride), BN and ReLU, then a 3x3
+    convolution and BN; the shortcut is the input itself, or a 1x1
+    convolution with the same stride and BN (a projection) where the shape
+    changes; their sum goes through a ReLU. The layers follow
+    ``keras.applications.ResNet50``'s names: ``<name>_1_conv``,
+    ``<name>_1_bn``, ``<name>_1_relu``, ``<name>_2_conv``, ``<name>_2_bn``,
+    ``<name>_0_conv`` and ``<name>_0_bn`` (the projection), ``<name>_add``
+    and ``<name>_out`` (the final ReLU).
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters: filters of both 3x3 convolutions, the block's output channels.
+        stride: stride of the first 3x3 convolution and of the projection
+            (2 halves the height and width, as the first block of a stage).
+        conv_shortcut: True for a 1x1 projection, False for the identity,
+            None (default) for a projection exactly where the identity cannot
+            be added (``stride != 1`` or a change in the number of channels):
+            the paper's option B.
+        name: prefix of the layers' names, e.g. ``"conv2_block1"``.
+        use_bias: biases in the convolutions. Keras' ResNet keeps them (the
+            default, so that parameter counts match it), although the BN that
+            follows each convolution makes them redundant; False saves one
+            parameter per output channel of each convolution.
+
+    Returns:
+        The output tensor: ``filters`` channels, height and width divided by
+        ``stride``.
+
+    Raises:
+        ValueError: if ``filters`` or ``stride`` is not a positive integer,
+            ``name`` is empty, or ``conv_shortcut=False`` where the shape
+            changes.
+
+    Reference:
+        He et al., "Deep Residual Learning for Image Recognition", CVPR 2016,
+        figure 2, figure 5 (left) and table 1.
+    """
+    filters = _check_positive(filters, "filters")
+    stride = _check_positive(stride, "stride")
+    name = _check_name(name)
+    shortcut = _shortcut(x, filters, stride, conv_shortcut, use_bias, name)
+    x = _conv_bn(x, filters, 3, stride, use_bias, f"{name}_1")
+    x = _conv_bn(x, filters, 3, 1, use_bias, f"{name}_2", relu=False)
+    x = layers.Add(name=f"{name}_add")([shortcut, x])
+    return layers.Activation("relu", name=f"{name}_out")(x)
+
+
+def bottleneck_block(x, filters: int, stride: int = 1,
+                     conv_shortcut: bool | None = None, *, name: str,
+                     stride_on: str = "1x1", use_bias: bool = True):
+    """A bottleneck residual block: 1x1 reduce, 3x3, 1x1 expand, and a shortcut.
+
+    Taught in ``resnet`` (ResNet-50 and deeper). The main path is a 1x1
+    convolution to ``filters`` channels, a 3x3 convolution with ``filters``,
+    and a 1x1 convolution to ``BOTTLENECK_EXPANSION * filters`` (4x)
+    channels, each followed by BN, the first two by ReLU; the shortcut (the
+    identity, or a strided 1x1 projection with BN) is added and the sum goes
+    through a ReLU. With the defaults it is ``block1`` of Keras'
+    ``applications/resnet.py``, layer for layer: ``<name>_0_conv``,
+    ``<name>_0_bn`` (the projection), ``<name>_1_conv``... ``<name>_3_bn``,
+    ``<name>_add``, ``<name>_out``; ``name="conv4_block2"`` gives
+    ``conv4_block2_1_conv``.
+
+    Where the stride goes (``stride_on``) is a convention, not a detail of
+    the paper's figure: the original ResNet, and ``keras.applications.ResNet50``
+    with it, strides the first 1x1 convolution (``"1x1"``, the default);
+    "ResNet v1.5" (torchvision, NVIDIA) strides the 3x3 instead (``"3x3"``),
+    so that no input position is skipped before the 3x3 sees it: the same
+    parameters, and more MACs, since the first 1x1 then runs at the input's
+    height and width. The projection always has the block's stride.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters: filters of the first two convolutions; the block outputs
+            ``4 * filters`` channels.
+        stride: the block's stride (2 halves the height and width, as the
+            first block of stages conv3 to conv5).
+        conv_shortcut: True for a 1x1 projection, False for the identity,
+            None (default) for a projection exactly where the identity cannot
+            be added (``stride != 1`` or a change in the number of channels).
+        name: prefix of the layers' names, e.g. ``"conv2_block1"``.
+        stride_on: ``"1x1"`` (Keras applications, the default) or ``"3x3"``
+            (ResNet v1.5): which convolution of the main path has the stride.
+        use_bias: biases in the convolutions; True, as Keras' ResNet50, so
+            that parameter counts match it (see ``residual_block``).
+
+    Returns:
+        The output tensor: ``4 * filters`` channels, height and width divided
+        by ``stride``.
+
+    Raises:
+        ValueError: if ``filters`` or ``stride`` is not a positive integer,
+            ``name`` is empty, ``stride_on`` is not ``"1x1"`` or ``"3x3"``,
+            or ``conv_shortcut=False`` where the shape changes.
+
+    Reference:
+        He et al., "Deep Residual Learning for Image Recognition", CVPR 2016,
+        figure 5 (right) and table 1.
+    """
+    filters = _check_positive(filters, "filters")
+    stride = _check_positive(stride, "stride")
+    name = _check_name(name)
+    if stride_on not in STRIDE_POSITIONS:
+        raise ValueError(
+            f"stride_on must be one of {STRIDE_POSITIONS}: '1x1' strides the "
+            "first 1x1 convolution (Keras applications), '3x3' the 3x3 one "
+            f"(ResNet v1.5); received stride_on={stride_on!r}.")
+    channels_out = BOTTLENECK_EXPANSION * filters
+    shortcut = _shortcut(x, channels_out, stride, conv_shortcut, use_bias, name)
+    stride_1x1, stride_3x3 = (stride, 1) if stride_on == "1x1" else (1, stride)
+    x = _conv_bn(x, filters, 1, stride_1x1, use_bias, f"{name}_1")
+    x = _conv_bn(x, filters, 3, stride_3x3, use_bias, f"{name}_2")
+    x = _conv_bn(x, channels_out, 1, 1, use_bias, f"{name}_3", relu=False)
+    x = layers.Add(name=f"{name}_add")([shortcut, x])
+    return layers.Activation("relu", name=f"{name}_out")(x)
+
+
+# ---------------------------------------------------------------------------
+# Depthwise separable convolution (MobileNet) and squeeze-and-excitation.
+# ---------------------------------------------------------------------------
+
+
+def separable_block(x, filters: int, stride: int = 1, *, name: str):
+    """A depthwise separable convolution: depthwise 3x3 and pointwise 1x1.
+
+    Taught in ``mobilenet``. A 3x3 depthwise convolution (one filter per
+    input channel, with the block's stride), BN and ReLU, then a 1x1
+    convolution to ``filters`` channels, BN and ReLU: figure 3 (right) of the
+    MobileNet paper. Neither convolution has a bias (the BN's shift replaces
+    it), as in ``keras.applications.MobileNet``'s ``_depthwise_conv_block``.
+    The layers are ``<name>_dw``, ``<name>_dw_bn``, ``<name>_dw_relu``,
+    ``<name>_pw``, ``<name>_pw_bn`` and ``<name>_pw_relu``.
+
+    Keras' MobileNet differs in two details that change no count of
+    parameters: it uses ReLU6 (``min(max(x, 0), 6)``), and for stride 2 it
+    pads the bottom and right explicitly (``ZeroPadding2D``) and uses 'valid'
+    padding, where this block uses 'same'; on even sizes both give the same
+    output shape.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters: output channels of the pointwise convolution.
+        stride: stride of the depthwise convolution.
+        name: prefix of the layers' names, e.g. ``"conv_1"``.
+
+    Returns:
+        The output tensor: ``filters`` channels, height and width divided by
+        ``stride``.
+
+    Raises:
+        ValueError: if ``filters`` or ``stride`` is not a positive integer, or
+            ``name`` is empty.
+
+    Reference:
+        Howard et al., "MobileNets: Efficient Convolutional Neural Networks
+        for Mobile Vision Applications", arXiv:1704.04861, 2017, figure 3 and
+        table 1.
+    """
+    filters = _check_positive(filters, "filters")
+    stride = _check_positive(stride, "stride")
+    name = _check_name(name)
+    x = layers.DepthwiseConv2D(3, strides=stride, padding="same",
+                               use_bias=False, name=f"{name}_dw")(x)
+    x = layers.BatchNormalization(name=f"{name}_dw_bn")(x)
+    x = layers.ReLU(name=f"{name}_dw_relu")(x)
+    x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_pw")(x)
+    x = layers.BatchNormalization(name=f"{name}_pw_bn")(x)
+    return layers.ReLU(name=f"{name}_pw_relu")(x)
+
+
+def se_block(x, ratio: int = 16, *, name: str):
+    """Squeeze-and-excitation: reweights each channel by a gate in [0, 1].
+
+    Taught in ``senet``. Squeeze: global average pooling, one number per
+    channel (``<name>_squeeze``, kept as a 1x1 map). Excitation: a dense
+    layer to ``channels // ratio`` units with ReLU (``<name>_reduce``) and
+    one back to ``channels`` with a sigmoid (``<name>_expand``). The input
+    is multiplied by these gates, channel by channel (``<name>_excite``, a
+    ``layers.Multiply``, so that ``costs`` counts it). The output has the
+    input's shape.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        ratio: the reduction ratio r (16 in the paper); at most the number
+            of channels, so that the bottleneck keeps at least one unit.
+        name: prefix of the layers' names, e.g. ``"se3"``.
+
+    Returns:
+        The reweighted tensor, of the same shape as ``x``.
+
+    Raises:
+        ValueError: if ``ratio`` is not a positive integer or is larger than
+            the number of channels, or ``name`` is empty.
+
+    Reference:
+        Hu et al., "Squeeze-and-Excitation Networks", CVPR 2018, figure 1 and
+        section 3.
+    """
+    ratio = _check_positive(ratio, "ratio")
+    name = _check_name(name)
+    channels = _channels(x, "se_block")
+    if ratio > channels:
+        raise ValueError(
+            f"ratio must be at most the number of channels ({channels}), so "
+            f"that the excitation keeps channels // ratio >= 1 units; received "
+            f"ratio={ratio}. Use a smaller ratio (the paper uses 16).")
+    gates = layers.GlobalAveragePooling2D(keepdims=True,
+                                          name=f"{name}_squeeze")(x)
+    gates = layers.Dense(channels // ratio, activation="relu",
+                         name=f"{name}_reduce")(gates)
+    gates = layers.Dense(channels, activation="sigmoid",
+                         name=f"{name}_expand")(gates)
+    return layers.Multiply(name=f"{name}_excite")([x, gates])
