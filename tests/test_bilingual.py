@@ -4,6 +4,7 @@ Builds a tiny Sphinx site with the same theme and extensions as the book (no
 notebooks, so it takes seconds) and reads the HTML.
 """
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -46,8 +47,17 @@ def build(tmp_path: Path, hide_solutions: bool = False) -> Path:
         "# Home\n\n```{toctree}\n:numbered:\nbook/es/chapter\n```\n\n"
         "```{toctree}\n:numbered:\nbook/en/chapter\n```\n",
         encoding="utf-8")
+    # A probe extension: what the notebooks' kernels would see while pages are read.
+    (src / "probe.py").write_text(
+        "import os\n"
+        "def setup(app):\n"
+        "    app.connect('source-read', lambda app, doc, source: open(\n"
+        "        os.path.join(app.srcdir, '..', 'book_build_seen'), 'a').write(\n"
+        "        os.environ.get('BOOK_BUILD', 'unset') + '\\n'))\n",
+        encoding="utf-8")
     (src / "conf.py").write_text(
-        "extensions = ['myst_parser', 'sphinx_exercise', 'sphinx_togglebutton', 'bilingual']\n"
+        "import os, sys; sys.path.insert(0, os.path.dirname(__file__))\n"
+        "extensions = ['myst_parser', 'sphinx_exercise', 'sphinx_togglebutton', 'bilingual', 'probe']\n"
         "html_theme = 'sphinx_book_theme'\n"
         "language = 'en'\n"
         f"hide_solutions = {hide_solutions}\n"
@@ -121,3 +131,42 @@ def test_previous_and_next_links_stay_in_the_language(site):
     # In the toctree, book/es/chapter is followed by book/en/chapter.
     assert 'href="../en/chapter.html"' not in read(site, "es").split('class="prev-next-area"')[-1]
     assert 'href="../es/chapter.html"' not in read(site, "en").split('class="prev-next-area"')[-1]
+
+
+@pytest.mark.parametrize("before", [None, "0"])
+def test_book_build_is_set_only_while_the_build_reads(tmp_path, monkeypatch, before):
+    # The notebooks that nbval runs later in the same worker must not see it.
+    from sphinx import locale
+
+    if before is None:
+        monkeypatch.delenv("BOOK_BUILD", raising=False)
+    else:
+        monkeypatch.setenv("BOOK_BUILD", before)
+    environ = dict(os.environ)
+    catalog = locale.translators[("general", "sphinx")]
+    build(tmp_path)
+    assert set((tmp_path / "book_build_seen").read_text().split()) == {"1"}
+    assert dict(os.environ) == environ
+    # The per-page catalogs are taken down too.
+    assert locale.translators[("general", "sphinx")] is catalog
+
+
+def test_no_inline_script_is_written_twice(site):
+    for lang in ("es", "en"):
+        bodies = re.findall(r"<script>(.+?)</script>", read(site, lang), re.S)
+        assert len(bodies) == len(set(bodies)), lang
+
+
+def test_sidebar_toggles_and_permalinks_in_the_page_language(site):
+    es, en = read(site, "es"), read(site, "en")
+    assert 'title="Enlace a este encabezado"' in es and "Link to this heading" not in es
+    assert "Toggle primary sidebar" not in es and "Toggle primary sidebar" in en
+    assert 'title="Link to this heading"' in en
+
+
+def test_sidebar_lists_only_the_page_language(site):
+    es, en = read(site, "es"), read(site, "en")
+    nav_es = es.split('bd-docs-nav')[1].split("</nav>")[0]
+    nav_en = en.split('bd-docs-nav')[1].split("</nav>")[0]
+    assert "../en/" not in nav_es and "Capítulo" in nav_es
+    assert "../es/" not in nav_en and "Chapter" in nav_en

@@ -78,3 +78,163 @@ def test_landing_page_offers_both_languages():
     assert 'url=book/index.html' in (SITE / "index.html").read_text(encoding="utf-8")
     html = (SITE / "book" / "index.html").read_text(encoding="utf-8")
     assert 'href="es/preface.html"' in html and 'href="en/preface.html"' in html
+
+
+# --- The bilingual extension and the site's chrome (book/_ext) ----------------
+
+HTML_PAGES = sorted(SITE.rglob("*.html"))
+LANGS = ("es", "en")
+
+
+def chapters(lang: str) -> list[str]:
+    """The pages of one language's part, in the order of _toc.yml."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    for part in toc["parts"]:
+        files = [entry["file"] for entry in part["chapters"]]
+        if files[0].startswith(f"book/{lang}/"):
+            return files
+    raise AssertionError(f"_toc.yml has no part for {lang}")
+
+
+def site_page(docname: str) -> str:
+    return (SITE / f"{docname}.html").read_text(encoding="utf-8")
+
+
+def soup(html: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
+
+
+def site_ids(path: Path) -> str:
+    return path.relative_to(SITE).as_posix()
+
+
+@pytest.mark.parametrize("path", HTML_PAGES, ids=site_ids)
+def test_a_page_with_math_loads_mathjax(path):
+    # sphinx.ext.mathjax adds its script to the page's own list of scripts; a
+    # handler that replaces that list before it (the Spanish pages once) drops it.
+    html = path.read_text(encoding="utf-8")
+    if 'class="math' not in html:
+        pytest.skip("no math on this page")
+    assert re.search(r'<script[^>]* src="[^"]*(mathjax|tex-mml-chtml)[^"]*"', html), \
+        "the page has math but no MathJax script"
+
+
+@pytest.mark.parametrize("path", HTML_PAGES, ids=site_ids)
+def test_no_inline_script_runs_twice(path):
+    # Twice the same `const THEBE_JS_URL = ...` is a SyntaxError in the browser.
+    bodies = re.findall(r"<script>(.+?)</script>", path.read_text(encoding="utf-8"), re.S)
+    repeated = sorted({body[:60] for body in bodies if bodies.count(body) > 1})
+    assert not repeated, f"inline scripts written twice: {repeated}"
+
+
+@pytest.mark.parametrize("path", HTML_PAGES, ids=site_ids)
+def test_every_aria_list_has_list_items(path):
+    for element in soup(path.read_text(encoding="utf-8")).find_all(attrs={"role": "list"}):
+        children = element.find_all(True, recursive=False)
+        assert children and all(child.name == "li" or child.get("role") == "listitem"
+                                for child in children), \
+            f"role=list without list items: {str(element)[:120]}"
+
+
+def test_landing_page_cards_have_no_lang_attribute():
+    # docutils turns a class "language-xyz" into lang="xyz".
+    html = site_page("book/index")
+    assert 'lang="card"' not in html
+    assert html.count("choice-card") == 2
+
+
+def test_favicon():
+    html = site_page("book/es/preface")
+    match = re.search(r'<link rel="icon" href="([^"]+)"', html)
+    assert match, "no favicon link"
+    assert (SITE / "book" / "es" / match.group(1)).resolve().is_file()
+
+
+ENGLISH_CHROME = ("Launch on Colab", "Launch interactive content", "Search this book",
+                  "Link to this heading", "Download this page", "Descarga esta pagina",
+                  "Toggle primary sidebar", "Toggle secondary sidebar", "Click to show")
+
+
+@pytest.mark.parametrize("docname", chapters("es"))
+def test_spanish_pages_have_spanish_chrome(docname):
+    html = site_page(docname)
+    for english in ENGLISH_CHROME:
+        assert english not in html, f"{english!r} on a Spanish page"
+    assert 'title="Enlace a este encabezado"' in html
+    assert 'placeholder="Buscar en este libro..."' in html
+    assert "Pulsa para mostrar" in html
+    if docname.endswith("/preface"):
+        return
+    assert 'title="Abrir en Colab"' in html
+    assert "Descargar esta página" in html
+    # The bibliography, in the entries and in the author-year links to them.
+    entries = soup(html).select("div.citation p")
+    assert entries, "no bibliography"
+    for entry in entries:
+        text = entry.get_text()
+        assert " and " not in text and not re.search(r"\bIn [A-Z]", text), text
+
+
+@pytest.mark.parametrize("docname", chapters("en"))
+def test_english_pages_keep_english_chrome(docname):
+    html = site_page(docname)
+    assert 'title="Link to this heading"' in html
+    assert 'placeholder="Search this book..."' in html
+    assert "Enlace a este encabezado" not in html and "Pulsa para mostrar" not in html
+    if not docname.endswith("/preface"):
+        assert 'title="Launch on Colab"' in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_chapters_are_numbered_from_one_in_each_language(lang):
+    preface, *rest = chapters(lang)
+    assert preface.endswith("/preface")
+    title = soup(site_page(preface)).select_one("article h1")
+    assert title.find(class_="section-number") is None, "the preface has a number"
+    for number, docname in enumerate(rest, start=1):
+        title = soup(site_page(docname)).select_one("article h1")
+        assert title.find(class_="section-number").get_text() == f"{number}. ", docname
+        # Its sections, figures and exercises follow the chapter's number.
+        sections = soup(site_page(docname)).select("article h2")
+        for section in sections:
+            if section.find(class_="section-number"):
+                assert section.find(class_="section-number").get_text().startswith(f"{number}.")
+
+
+@pytest.mark.parametrize("docname", chapters("es") + chapters("en"))
+def test_previous_and_next_stay_in_the_language(docname):
+    area = soup(site_page(docname)).find(class_="prev-next-area")
+    hrefs = [a["href"] for a in area.find_all("a")] if area else []
+    # The same folder: "vgg.html", never "../en/vgg.html" or "../index.html".
+    assert all("/" not in href for href in hrefs), hrefs
+    position = chapters(docname.split("/")[1]).index(docname)
+    assert len(hrefs) == (position > 0) + (position < len(chapters("es")) - 1)
+
+
+@pytest.mark.parametrize("docname", chapters("es") + chapters("en"))
+def test_sidebar_shows_the_page_language_only(docname):
+    lang = docname.split("/")[1]
+    other = "en" if lang == "es" else "es"
+    nav = soup(site_page(docname)).find("nav", class_="bd-docs-nav")
+    hrefs = [a["href"] for a in nav.find_all("a")]
+    assert hrefs and not any(f"../{other}/" in href for href in hrefs), hrefs
+    assert len([h for h in hrefs if "#" not in h]) >= len(chapters(lang)) - 1
+
+
+@pytest.mark.parametrize("docname", ["book/es/preface", "book/en/preface"])
+def test_search_buttons_are_named_by_their_visible_text(docname):
+    # WCAG 2.5.3: the accessible name contains the visible label ("Search Ctrl+K").
+    for button in soup(site_page(docname)).select("button.search-button-field"):
+        visible = " ".join(button.get_text().split()).replace(" + ", "+").replace(" ", "")
+        assert visible in button.get("aria-label", "").replace(" ", ""), button
+
+
+def test_wide_tables_scroll_inside_their_box():
+    # The page itself never scrolls sideways (375 px): outputs scroll in their
+    # box, with shadows that show hidden columns, and table headers wrap.
+    css = (SITE / "_static" / "bilingual.css").read_text(encoding="utf-8")
+    rule = re.search(r"\.cell_output \.output\.text_html \{[^}]*\}", css).group(0)
+    assert "overflow-x: auto" in css and "local" in rule
+    assert re.search(r"thead th \{[^}]*white-space: normal", css)

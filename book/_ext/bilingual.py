@@ -14,15 +14,33 @@ extension
 * removes the solutions when ``hide_solutions`` is true (instructors' copies);
 * leaves the prefaces unnumbered, so that each language's chapters count from 1.
 
-It also sets ``BOOK_BUILD=1`` in the environment, which the kernels that execute
-the notebooks inherit, so that ``book.lib`` can print clean per-epoch lines
-instead of a live progress bar on the website.
+While Sphinx reads the sources it sets ``BOOK_BUILD=1`` in the environment,
+which the kernels that execute the notebooks inherit, so that ``book.lib`` can
+print clean per-epoch lines instead of a live progress bar on the website (and
+use the training cache). The previous value comes back when the build ends, so
+an in-process build (the tests build a small site) leaves the environment as
+it found it.
+
+Public hooks and the two private ones
+-------------------------------------
+Everything goes through Sphinx events and the page context, except where Sphinx
+has no per-page language at all: the Python-side message catalogs
+(``sphinx.locale.translators``, which Sphinx's HTML writer and the themes' Python
+code read for every label) are swapped for objects that answer in the language
+of the page being written (``_Languages``). That is the one private patch; it
+is tested by ``tests/test_bilingual.py`` and by ``tests/test_site.py`` on the
+real build, and it relies on the versions pinned in ``requirements.txt``.
+The themes' templates get the page's translator through the page context
+(``gettext``/``ngettext``, which Jinja's ``_()`` resolves from the context), and
+the chapter numbers are rewritten in an ``env-get-updated`` handler that runs
+after Sphinx's own numbering.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -33,6 +51,7 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 LANGS = ("es", "en")
+HERE = Path(__file__).resolve().parent
 SWITCH_TEXT = {
     "es": ("Read this chapter in English", "en"),
     "en": ("Lee este capítulo en español", "es"),
@@ -44,6 +63,35 @@ EXERCISE_LABELS = {
 # sphinx-togglebutton writes its hint once for the whole site, in a script.
 TOGGLE_HINTS = {
     "es": {"Click to show": "Pulsa para mostrar", "Click to hide": "Pulsa para ocultar"},
+}
+# Labels that the installed catalogs leave untranslated (or get wrong) in a
+# language, by message id. They win over the catalogs, for every catalog; the
+# sidebar toggles' ids are those of book/_ext/templates/.
+EXTRA_MESSAGES = {
+    "es": {
+        "Link to this heading": "Enlace a este encabezado",
+        "Launch on": "Abrir en",
+        "Launch interactive content": "Abrir el contenido interactivo",
+        "Download this page": "Descargar esta página",
+        "Toggle primary sidebar": "Mostrar u ocultar el índice del libro",
+        "Toggle secondary sidebar": "Mostrar u ocultar el índice de la página",
+        "Site navigation": "Navegación del sitio",
+    },
+}
+# The placeholder of the search box: Jupyter Book sets it for the whole site.
+SEARCH_BAR_TEXT = {"es": "Buscar en este libro...", "en": "Search this book..."}
+# The words of the pybtex styles' templates (and their separators), for the
+# bibliographies of a language's pages.
+BIBLIOGRAPHY_WORDS = {
+    "es": {
+        "In": "En", "and": "y", " and ": " y ", ", and ": " y ",
+        "editor": "ed.", "editors": "eds.", "pages": "págs.",
+        "Volume": "Volumen", "volume": "volumen", "of": "de",
+        "Number": "Número", "number": "número", "in": "en",
+        "chapter": "capítulo", "edition": "edición",
+        "Technical Report": "Informe técnico", "PhD thesis": "Tesis doctoral",
+        "Master's thesis": "Tesis de máster", "URL:": "URL:",
+    },
 }
 # Message catalogs whose labels reach a page, and where their .mo files are.
 _CATALOGS = {
@@ -75,6 +123,22 @@ def _package_dir(spec: str) -> str:
     return str(Path(module.__file__).parent / sub)
 
 
+class _Translations:
+    """One language's catalog, with this extension's extra messages on top."""
+
+    def __init__(self, catalog, extra: dict):
+        self.catalog = catalog
+        self.extra = extra
+
+    def gettext(self, message):
+        return self.extra.get(message) or self.catalog.gettext(message)
+
+    def ngettext(self, singular, plural, n):
+        if n == 1 and singular in self.extra:
+            return self.extra[singular]
+        return self.catalog.ngettext(singular, plural, n)
+
+
 class _SwitchableTranslations:
     """A gettext object that answers in the language of the page being written."""
 
@@ -93,31 +157,55 @@ class _SwitchableTranslations:
 
 
 class _Languages:
-    """Per-language translators for every catalog, and the switch between them."""
+    """Per-language translators for every catalog, and the switch between them.
+
+    PRIVATE API: Sphinx has one language per project. Its HTML writer
+    (``Link to this heading``) and the themes' Python code (the header
+    buttons' tooltips) translate through ``sphinx.get_translation``, which
+    looks its catalog up in ``sphinx.locale.translators`` at each call; no
+    event or setting gives a page its own catalog. So this replaces the two
+    catalogs that reach a page in that dictionary with switches, and moves the
+    switch before each page is written (``doctree-resolved``) and rendered
+    (``html-page-context``). ``test_labels_follow_the_page_language`` (small
+    site) and ``test_site.py``'s chrome tests (real build) fail if a Sphinx or
+    theme upgrade stops reading the dictionary this way.
+    """
 
     def __init__(self, app: Sphinx):
         self.default = app.config.language or "en"
         self.switches = {}
+        self.originals = {}
         for catalog, dirs in _CATALOGS.items():
             key = ("general", catalog)
-            by_language = {self.default: locale.translators[key]}
-            for lang in LANGS:
-                if lang not in by_language:
-                    namespace = f"bilingual-{lang}"
+            original = locale.translators[key]
+            # A switch left by an earlier build in this process (in the tests).
+            while isinstance(original, _SwitchableTranslations):
+                original = original.by_language[self.default].catalog
+            self.originals[key] = original
+            by_language = {}
+            for lang in {self.default, *LANGS}:
+                if lang == self.default:
+                    translator = original
+                else:
                     translator, _ = locale.init(
-                        [_package_dir(d) for d in dirs], lang, catalog, namespace)
-                    by_language[lang] = translator
+                        [_package_dir(d) for d in dirs], lang, catalog, f"bilingual-{lang}")
+                by_language[lang] = _Translations(translator, EXTRA_MESSAGES.get(lang, {}))
             switch = _SwitchableTranslations(by_language)
             switch.current = self.default
             locale.translators[key] = switch
             self.switches[catalog] = switch
-        # Templates call the translator that the builder installed in Jinja.
-        app.builder.templates.environment.install_gettext_translations(
-            self.switches["sphinx"], newstyle=False)
 
     def use(self, lang: str) -> None:
         for switch in self.switches.values():
             switch.current = lang
+
+    def restore(self) -> None:
+        """Puts Sphinx's own catalogs back (at the end of the build)."""
+        locale.translators.update(self.originals)
+
+    def templates_translator(self, lang: str) -> _Translations:
+        """The translator that the templates' ``_()`` uses on a page in ``lang``."""
+        return self.switches["sphinx"].by_language[lang]
 
 
 def _on_builder_inited(app: Sphinx) -> None:
@@ -131,6 +219,49 @@ def _on_builder_inited(app: Sphinx) -> None:
             logger.warning("%s has no twin: expected %s to exist", doc, twin,
                            location=doc)
 
+
+def _use_templates_path(app: Sphinx, config) -> None:
+    """Puts book/_ext/templates first, before the themes' components.
+
+    The templates there replace the few theme components whose labels are
+    written in English in the template itself (not through ``_()``).
+    """
+    templates = str(HERE / "templates")
+    if templates not in config.templates_path:
+        config.templates_path.insert(0, templates)
+
+
+# --- BOOK_BUILD, for the kernels, only while the sources are read ----------
+
+_NOT_SET = object()
+
+
+def _set_book_build(app: Sphinx, env, docnames) -> None:
+    if not hasattr(app, "bilingual_saved_book_build"):
+        app.bilingual_saved_book_build = os.environ.get("BOOK_BUILD", _NOT_SET)
+    os.environ["BOOK_BUILD"] = "1"
+
+
+def _on_build_finished(app: Sphinx, exception) -> None:
+    """Leaves the process as the build found it: catalogs and environment."""
+    languages = getattr(app, "bilingual_languages", None)
+    if languages is not None:
+        languages.restore()
+    _restore_book_build(app)
+
+
+def _restore_book_build(app: Sphinx) -> None:
+    saved = getattr(app, "bilingual_saved_book_build", None)
+    if saved is None:
+        return
+    if saved is _NOT_SET:
+        os.environ.pop("BOOK_BUILD", None)
+    else:
+        os.environ["BOOK_BUILD"] = saved
+    del app.bilingual_saved_book_build
+
+
+# --- Numbering ---------------------------------------------------------------
 
 def _renumber_per_language(env) -> None:
     """Numbers each language's chapters from 1 and leaves the prefaces unnumbered.
@@ -195,30 +326,21 @@ def _renumber_figures_per_page(env) -> None:
                     numbers[node_id] = (*prefix, position)
 
 
-def _patch_section_numbering(app: Sphinx) -> None:
-    from sphinx.environment.collectors.toctree import TocTreeCollector
+def _on_env_get_updated(app: Sphinx, env) -> list[str]:
+    """Rewrites the numbers that Sphinx has just assigned.
 
-    numbering = TocTreeCollector.assign_section_numbers
-    if getattr(numbering, "bilingual", False):
-        return
+    Sphinx's toctree collector numbers sections and figures in its own
+    ``env-get-updated`` handler (priority 500, patched by
+    sphinx-multitoc-numbering); this one is connected at priority 900, so it
+    runs right after it, before any page is written. The pages whose numbers
+    change are already in the collector's list of pages to rewrite.
+    """
+    _renumber_per_language(env)
+    _renumber_figures_per_page(env)
+    return []
 
-    def assign_section_numbers(self, env):
-        rewrite_needed = numbering(self, env)
-        _renumber_per_language(env)
-        return rewrite_needed
 
-    assign_section_numbers.bilingual = True
-    TocTreeCollector.assign_section_numbers = assign_section_numbers
-
-    figure_numbering = TocTreeCollector.assign_figure_numbers
-
-    def assign_figure_numbers(self, env):
-        rewrite_needed = figure_numbering(self, env)
-        _renumber_figures_per_page(env)
-        return rewrite_needed
-
-    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
-
+# --- Solutions -----------------------------------------------------------------
 
 def _take_over_hide_solutions(app: Sphinx, config) -> None:
     """Makes sphinx-exercise's ``hide_solutions`` work for gated solutions.
@@ -241,6 +363,97 @@ def _remove_solutions(doctree: nodes.document) -> None:
             node.parent.remove(node)
 
 
+# --- Bibliographies ------------------------------------------------------------
+
+_SEPARATORS = {"sep", "sep2", "last_sep"}
+
+
+def _translated_template(node, words: dict):
+    """A copy of a pybtex template tree with its literal words translated."""
+    from pybtex.style.template import Node
+
+    if isinstance(node, str):
+        return words.get(node, node)
+    if not isinstance(node, Node):
+        return node
+    copy = Node(node.name, node.f)
+    # Arguments name fields (field("pages")): only separators are words.
+    copy.args = list(node.args)
+    copy.kwargs = {key: words.get(value, value)
+                   if key in _SEPARATORS and isinstance(value, str) else value
+                   for key, value in node.kwargs.items()}
+    copy.children = [_translated_template(child, words) for child in node.children]
+    return copy
+
+
+def _language_style(base_name: str, lang: str) -> str:
+    """Registers (once) a pybtex style that writes ``base_name``'s words in ``lang``.
+
+    pybtex's styles write "In", "and", "pages"... in their templates; the
+    subclass translates those words in every template it returns.
+    """
+    import pybtex.plugin
+
+    name = f"{base_name}-{lang}"
+    group = "pybtex.style.formatting"
+    try:
+        pybtex.plugin.find_plugin(group, name)
+        return name
+    except pybtex.plugin.PluginNotFound:
+        pass
+    base = pybtex.plugin.find_plugin(group, base_name)
+    words = BIBLIOGRAPHY_WORDS[lang]
+
+    class LanguageStyle(base):
+        def __getattribute__(self, attr):
+            value = super().__getattribute__(attr)
+            if attr.startswith("get_") and attr.endswith("_template"):
+                return lambda entry: _translated_template(value(entry), words)
+            return value
+
+    LanguageStyle.__name__ = f"{base.__name__}_{lang}"
+    pybtex.plugin.register_plugin(group, name, LanguageStyle)
+    return name
+
+
+def _bibliographies_in_page_language(app: Sphinx, env) -> None:
+    """Gives each Spanish page's bibliography the Spanish variant of its style.
+
+    Runs in ``env-updated`` before sphinxcontrib-bibtex's own handler (which
+    formats every entry there), on the bibliographies its directive recorded.
+    """
+    try:
+        domain = env.get_domain("cite")
+    except Exception:  # sphinxcontrib-bibtex not loaded
+        return
+    for key, bibliography in list(domain.bibliographies.items()):
+        lang = page_language(key.docname, "")
+        if lang not in BIBLIOGRAPHY_WORDS or bibliography.style.endswith(f"-{lang}"):
+            continue
+        style = _language_style(bibliography.style, lang)
+        domain.bibliographies[key] = bibliography._replace(style=style)
+
+
+def _translate_citation_references(doctree: nodes.document, words: dict) -> None:
+    """``Simonyan and Zisserman, 2015`` -> ``Simonyan y Zisserman, 2015``.
+
+    sphinxcontrib-bibtex's author-year references join two authors with
+    " and " in one style for the whole site; only the links to this page's
+    own bibliography entries are changed.
+    """
+    citation_ids = {id_ for citation in doctree.findall(nodes.citation)
+                    for id_ in citation["ids"]}
+    for reference in doctree.findall(nodes.reference):
+        if reference.get("refid") not in citation_ids:
+            continue
+        for text in list(reference.findall(nodes.Text)):
+            new = str(text).replace(" and ", words[" and "])
+            if new != str(text):
+                text.parent.replace(text, nodes.Text(new))
+
+
+# --- Pages -----------------------------------------------------------------------
+
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Before a page is written: no solutions if so asked, labels in its language."""
     if getattr(app, "bilingual_hide_solutions", False):
@@ -250,6 +463,8 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
         return
     lang = page_language(docname, languages.default)
     languages.use(lang)
+    if lang in BIBLIOGRAPHY_WORDS:
+        _translate_citation_references(doctree, BIBLIOGRAPHY_WORDS[lang])
     labels = EXERCISE_LABELS.get(lang, {})
     # The HTML writer numbers exercises with numfig_format; it runs right after
     # this event for this page, so the format follows the page's language.
@@ -274,8 +489,20 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
     lang = page_language(pagename, default)
     if languages is not None:
         languages.use(lang)
+        # Jinja's _() and {% trans %} resolve `gettext` from the page context
+        # first, so the templates answer in the page's language.
+        translator = languages.templates_translator(lang)
+        context["gettext"] = translator.gettext
+        context["ngettext"] = translator.ngettext
     context["language"] = lang
-    _translate_scripts(context, TOGGLE_HINTS.get(lang, {}))
+    if lang in SEARCH_BAR_TEXT:
+        context["theme_search_bar_text"] = SEARCH_BAR_TEXT[lang]
+    scripts = context.get("script_files")
+    if isinstance(scripts, list):
+        _drop_duplicate_scripts(scripts)
+        _translate_scripts(scripts, TOGGLE_HINTS.get(lang, {}))
+    if "body" in context:
+        context["body"] = _fix_citation_list_roles(context["body"])
     _keep_prev_next_in_language(pagename, context)
     twin = twin_of(pagename)
     if twin is None or twin not in app.env.found_docs:
@@ -288,6 +515,39 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
         context["body"] = link + context["body"]
     context["metatags"] = context.get("metatags", "") + (
         f'\n<link rel="alternate" hreflang="{twin_lang}" href="{href}" />')
+
+
+def _on_html_page_context_late(app, pagename, templatename, context, doctree) -> None:
+    """After the theme's handlers: the sidebar shows the page's language only."""
+    generate = context.get("generate_toctree_html")
+    lang = page_language(pagename, "")
+    if generate is None or lang not in LANGS:
+        return
+
+    def generate_toctree_html(kind, *args, **kwargs):
+        html = generate(kind, *args, **kwargs)
+        if kind != "sidebar":
+            return html
+        return _sidebar_in_language(str(html), "en" if lang == "es" else "es")
+
+    context["generate_toctree_html"] = generate_toctree_html
+
+
+def _sidebar_in_language(html: str, other: str) -> str:
+    """Drops the sidebar's parts (caption and list) that lead to the other language."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    # One list per toctree (a part of _toc.yml), after its caption if it has one.
+    for part in soup.find_all("ul", recursive=False):
+        hrefs = [a.get("href", "") for a in part.find_all("a")]
+        if not hrefs or not all(f"../{other}/" in href for href in hrefs):
+            continue
+        caption = part.find_previous_sibling(True)
+        if caption is not None and "caption" in caption.get("class", []):
+            caption.decompose()
+        part.decompose()
+    return str(soup)
 
 
 def _keep_prev_next_in_language(pagename: str, context: dict) -> None:
@@ -305,33 +565,77 @@ def _keep_prev_next_in_language(pagename: str, context: dict) -> None:
             context[key] = None
 
 
-def _translate_scripts(context: dict, words: dict) -> None:
-    """Replaces English words in the page's inline scripts (a new list per page)."""
-    if not words or "script_files" not in context:
-        return
-    scripts = []
-    for script in context["script_files"]:
+def _script_key(script) -> tuple:
+    attributes = getattr(script, "attributes", {})
+    return (getattr(script, "filename", script) or "", getattr(script, "priority", 0),
+            tuple(sorted(attributes.items())))
+
+
+def _drop_duplicate_scripts(scripts: list) -> None:
+    """Keeps one of each script on the page (in place: the list is Sphinx's own).
+
+    Sphinx 7.4 adds the scripts that extensions register after the builder
+    started (sphinx-thebe's config, sphinx-togglebutton's selector) twice: once
+    with the file name None and once with '' (``StandaloneHTMLBuilder.prepare_writing``
+    re-adds the registry's scripts), and the two do not compare equal. The
+    inline ``const THEBE_JS_URL`` then runs twice: a SyntaxError on every page.
+    """
+    seen = set()
+    unique = []
+    for script in scripts:
+        key = _script_key(script)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+def _translate_scripts(scripts: list, words: dict) -> None:
+    """Replaces English words in the page's inline scripts.
+
+    In place: ``scripts`` is the builder's own list, to which later handlers
+    (sphinx.ext.mathjax, at priority 500) still add the page's scripts; Sphinx
+    restores the list before the next page.
+    """
+    for index, script in enumerate(scripts):
         body = getattr(script, "attributes", {}).get("body", "")
         new_body = body
         for english, translated in words.items():
             new_body = new_body.replace(f"'{english}'", f"'{translated}'")
         if new_body != body:
             attributes = {**script.attributes, "body": new_body}
-            script = type(script)(script.filename, priority=script.priority, **attributes)
-        scripts.append(script)
-    context["script_files"] = scripts
+            scripts[index] = type(script)(script.filename, priority=script.priority,
+                                          **attributes)
+
+
+_CITATION_ROLE = re.compile(r'(<div class="citation" id="[^"]*") role="doc-biblioentry"')
+
+
+def _fix_citation_list_roles(body: str) -> str:
+    """Makes each bibliography entry a list item of its ``role="list"``.
+
+    docutils writes ``<div role="list" class="citation-list">`` around entries
+    with ``role="doc-biblioentry"``, a role that is not a list item (and is
+    deprecated): a list without items for assistive technologies.
+    """
+    return _CITATION_ROLE.sub(r'\1 role="listitem"', body)
 
 
 def setup(app: Sphinx):
-    os.environ["BOOK_BUILD"] = "1"
     app.connect("config-inited", _take_over_hide_solutions, priority=900)
+    app.connect("config-inited", _use_templates_path)
     app.connect("builder-inited", _on_builder_inited)
+    app.connect("env-before-read-docs", _set_book_build)
+    app.connect("build-finished", _on_build_finished)
+    # After Sphinx's toctree collector (500) has numbered the sections.
+    app.connect("env-get-updated", _on_env_get_updated, priority=900)
+    # Before sphinxcontrib-bibtex formats the entries (500).
+    app.connect("env-updated", _bibliographies_in_page_language, priority=400)
     app.connect("doctree-resolved", _on_doctree_resolved)
-    # After every extension's setup, so after sphinx-multitoc-numbering's patch.
-    app.connect("config-inited", lambda app, config: _patch_section_numbering(app))
     # Before the theme builds its buttons (priority 500), so they are translated.
     app.connect("html-page-context", _on_html_page_context, priority=400)
+    # After pydata-sphinx-theme puts generate_toctree_html in the context (500).
+    app.connect("html-page-context", _on_html_page_context_late, priority=600)
     app.add_css_file("bilingual.css")
     return {"version": "1.0", "parallel_read_safe": True,
             "parallel_write_safe": False}
-
