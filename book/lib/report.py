@@ -90,6 +90,12 @@ WORDS: dict[str, dict[str, Any]] = {
                         "es": "{layer}: {shown} de {total} canales"},
     "plot.mistakes_title": {"en": "{shown} of {total} mistakes ({count} images)",
                             "es": "{shown} de {total} errores ({count} imágenes)"},
+    # The machine that ran the notebook (hardware.describe).
+    "hardware.gpu": {"en": "a {names} GPU", "es": "una GPU {names}"},
+    "hardware.cpu": {"en": "a CPU without a GPU ({model}, {cores} cores)",
+                     "es": "una CPU sin GPU ({model}, {cores} núcleos)"},
+    "hardware.cpu_one_core": {"en": "a CPU without a GPU ({model}, 1 core)",
+                              "es": "una CPU sin GPU ({model}, 1 núcleo)"},
     # Fashion-MNIST (data): the class names in label order, and what to do
     # when the files are missing.
     "data.class_names": {
