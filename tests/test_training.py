@@ -229,10 +229,10 @@ def cached_key(data, cache_dir, model=None, **kwargs):
     return training.train(tiny_model() if model is None else model, x, y, **args)
 
 
-def define(source, name, filename="<notebook-cell>"):
+def define(source, name, filename="<notebook-cell>", **names):
     """Defines ``name`` from ``source`` as a notebook cell would (module
-    ``__main__``, a file name of its own)."""
-    namespace = {"__name__": "__main__", "keras": keras, "np": np}
+    ``__main__``, a file name of its own), with ``names`` as globals."""
+    namespace = {"__name__": "__main__", "keras": keras, "np": np, **names}
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
 
@@ -326,12 +326,19 @@ def test_key_covers_lambda_layers_and_activations(data, tmp_path):
         outputs = keras.layers.Dense(3, activation="softmax", name="probs")(x)
         return keras.Model(inputs, outputs, name="tiny")
 
+    shift = define("shift = lambda t: t - 0.5\n", "shift", "<cell-1>")
     act = define("def act(t):\n    return keras.ops.relu(t)\n", "act")
+    first = cached_key(data, tmp_path, model=model_of(shift, act))
+    # The same code in another kernel, whose cells have other file names.
+    shift_again = define("shift = lambda t: t - 0.5\n", "shift", "<cell-9>")
+    assert cached_key(data, tmp_path, model=model_of(shift_again, act)).from_cache
+    # Another Lambda function; another activation of the same name.
+    shift_up = define("shift = lambda t: t + 0.5\n", "shift", "<cell-1>")
     act_changed = define("def act(t):\n    return keras.ops.tanh(t)\n", "act")
-    keys = {cached_key(data, tmp_path, model=model_of(function, activation))
-            .cache_key for function, activation in [
-                (lambda t: t - 0.5, act), (lambda t: t + 0.5, act),
-                (lambda t: t - 0.5, act_changed)]}
+    keys = {first.cache_key,
+            cached_key(data, tmp_path, model=model_of(shift_up, act)).cache_key,
+            cached_key(data, tmp_path,
+                       model=model_of(shift, act_changed)).cache_key}
     assert len(keys) == 3
 
 
@@ -426,15 +433,20 @@ def test_trains_and_caches_datasets(data, tmp_path, make):
     assert regrouped.cache_key != first.cache_key
 
 
+SHUFFLED_SOURCE = '''
+class Shuffled(ArrayBatches):
+    def on_epoch_end(self):  # The first epoch is the same for both.
+        order = np.random.default_rng({seed}).permutation(len(self.x))
+        self.x, self.y = self.x[order], self.y[order]
+'''
+
+
 def test_pydataset_code_is_in_the_key(data, tmp_path):
     x, y = data
-
-    class Reversed(ArrayBatches):
-        def on_epoch_end(self):  # Same first epoch, different later ones.
-            self.x, self.y = self.x[::-1], self.y[::-1]
-
-    plain = train_on(ArrayBatches(x, y), tmp_path)
-    assert train_on(Reversed(x, y), tmp_path).cache_key != plain.cache_key
+    first, second = (define(SHUFFLED_SOURCE.format(seed=seed), "Shuffled",
+                            ArrayBatches=ArrayBatches) for seed in (0, 1))
+    assert (train_on(first(x, y), tmp_path).cache_key
+            != train_on(second(x, y), tmp_path).cache_key)
 
 
 @pytest.mark.parametrize("make", [tf_dataset, ArrayBatches],
