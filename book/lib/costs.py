@@ -26,30 +26,69 @@ Convention, used everywhere in the book:
       ``1/sigma``; then one multiply for ``gamma`` and one add for ``beta``).
       ``RMSNormalization``: 4 per element (square and add for the mean
       square, multiply by ``1/rms``, multiply by the scale).
+      ``Normalization`` (the preprocessing layer): 2 per element,
+      ``(x - mean) / sqrt(variance)``, the square root folded per channel.
+      ``layers.LocalResponseNormalization`` (``book.lib.layers``, AlexNet's
+      LRN over ``n = size`` channels): ``n + 4`` per element (a square,
+      ``n - 1`` adds for the window, a multiply by ``alpha``, an add of
+      ``k``, a power and a division).
   ``pool_ops``
       Output elements x window area (comparisons for max pooling, adds for
       average pooling); a global pooling layer's window is its whole input, so
       it costs one op per input element. The division of average pooling is
-      not counted, as in TensorFlow's profiler.
+      not counted, as in TensorFlow's profiler. Image resizing is a weighted
+      window too: ``Resizing`` counts ``2 t - 1`` per output element for an
+      interpolation with ``t`` taps (``t`` multiplies, ``t - 1`` adds;
+      ``RESIZE_TAPS``: bilinear 4, bicubic 16, lanczos3 36, lanczos5 100),
+      and ``nearest`` 0, a copy; ``area`` and ``antialias=True``, whose
+      window grows with the scale factor, are an error. ``CenterCrop`` is a
+      copy (0) unless its input is smaller than the target, when Keras
+      resizes it bilinearly (7 per output element). ``AutoContrast``, active
+      at inference, counts the minimum and maximum of each channel, 2 per
+      element, here.
   ``elementwise_ops``
       Merge layers: ``(n_inputs - 1)`` per output element for ``Add``,
       ``Subtract``, ``Multiply``, ``Maximum`` and ``Minimum``; ``n_inputs`` for
       ``Average`` (the adds and one division). ``Rescaling``: 2 per element
-      (``x * scale + offset``).
+      (``x * scale + offset``). ``AutoContrast``: 4 per element (scale,
+      shift, and the two sides of the clip), plus 4 when its
+      ``value_range`` is not ``(0, 255)``. Arithmetic written with operators
+      or ``keras.ops`` (``x + y``, ``z * s``, ``x + 3.0``, ``-x``; add,
+      subtract, multiply, divide, negative, square, maximum, minimum): 1 per
+      output element, whatever the operands.
   ``activation_ops``
       One op per output element for an element-wise activation (``relu``,
       ``sigmoid``, ``tanh``, ``LeakyReLU``...), whether it is a layer of its
-      own or the ``activation=`` argument of a ``Conv``/``Dense`` layer;
-      softmax counts 5 per element (subtract the max, exponentiate, sum,
-      divide), the rule of TensorFlow's profiler. ``linear`` counts 0.
+      own, the ``activation=`` argument of a ``Conv``/``Dense`` layer, or a
+      ``keras.ops`` call (``keras.ops.sigmoid(s)``); softmax counts 5 per
+      element (subtract the max, exponentiate, sum, divide), the rule of
+      TensorFlow's profiler. ``linear`` counts 0.
 
 ``params`` is the number of scalars in a layer's weights, trainable or not
 (as ``model.count_params()``), computed by the same formulas a reader can
-apply by hand and checked against the layer's actual weights.
+apply by hand and checked against the layer's actual weights. A layer's
+weights go on the row of its first call, also when two nested models share
+it; the table's total must equal ``model.count_params()``, or
+``layer_costs`` raises an error.
 
-Nothing is dropped silently: layers that truly cost nothing are listed in
-``ZERO_COST_LAYERS``; any other layer class without a handler in ``HANDLERS``
-is an error that names it (add one with ``register_handler``).
+The whole graph is walked, not only ``model.layers``: every call of every
+operation of a functional model (and of the ``Sequential`` and functional
+models nested in it), so the arithmetic that residual and
+squeeze-and-excitation blocks often write with plain operators (``x + y``,
+``z * keras.ops.sigmoid(s)``, MobileNetV3's ``x * (1 / 6)``) has its rows,
+named as Keras names the operation (``add``, ``multiply_1``) and typed by
+its class (``Add``).
+
+Nothing is dropped silently: layers and operations that truly cost nothing
+are listed in ``ZERO_COST_LAYERS`` (among them the random augmentation
+layers, ``AUGMENTATION_LAYERS``, the identity at inference, and the reshapes
+and concatenations of ``keras.ops``); any other layer or operation class
+without a handler in ``HANDLERS`` is an error that names it (add one with
+``register_handler``).
+
+Keras' private APIs (a graph's list of calls, the classes of the
+``keras.ops`` operations, InceptionResNetV2's scaling layer) are used in one
+section only, in functions named ``_keras_private_*``, each with its test.
 
 Taught in the chapters on VGG, Inception and MobileNet, and used by every
 architecture chapter after them.
@@ -76,6 +115,7 @@ import keras
 import pandas as pd
 from keras import layers
 
+from book.lib import layers as lib_layers
 from book.lib import report
 
 Shape = tuple[int, ...]
@@ -559,9 +599,181 @@ def _softmax(layer, inputs, outputs):
             * _elements(outputs[0])}
 
 
-#: Layer class -> handler. A handler takes ``(layer, input_shapes,
-#: output_shapes)`` (lists of shapes without the batch axis) and returns a
-#: dict with any of ``COUNT_COLUMNS``; missing columns are 0.
+def _normalization(layer, inputs, outputs):
+    # (x - mean) / sqrt(variance), or mean + x * sqrt(variance) with
+    # invert=True: 2 per element; the square root is per kept index, folded.
+    full = (None, *inputs[0])
+    axis = layer.axis
+    axes = () if axis is None else (
+        axis if isinstance(axis, (list, tuple)) else (axis,))
+    kept = math.prod(full[a] for a in axes)
+    # Adapted statistics are weights (mean, variance, and a scalar count);
+    # statistics passed as mean= and variance= are constants.
+    params = 0 if layer.input_mean is not None else 2 * kept + 1
+    return {"params": params, "norm_ops": 2 * _elements(outputs[0])}
+
+
+#: Interpolation -> taps (input pixels) per output pixel, per channel.
+RESIZE_TAPS: dict[str, int] = {
+    "nearest": 1, "bilinear": 2 * 2, "bicubic": 4 * 4, "lanczos3": 6 * 6,
+    "lanczos5": 10 * 10,
+}
+
+
+def _resize_ops(layer, interpolation: str, antialias: bool, shape: Shape
+                ) -> int:
+    """Ops of an image resize to ``shape``: ``2 taps - 1`` per element."""
+    if antialias or interpolation not in RESIZE_TAPS:
+        raise NotImplementedError(
+            f"Layer {layer.name!r} ({type(layer).__name__}) resizes with "
+            f"interpolation={interpolation!r}, antialias={antialias}, whose "
+            "window depends on the scale factor; its cost is not counted. "
+            f"Counted: antialias=False with one of {sorted(RESIZE_TAPS)}.")
+    taps = RESIZE_TAPS[interpolation]
+    # A weighted sum of `taps` inputs (taps multiplies, taps - 1 adds);
+    # nearest neighbour copies one input and does no arithmetic.
+    return (2 * taps - 1 if taps > 1 else 0) * _elements(shape)
+
+
+def _resizing(layer, inputs, outputs):
+    return {"pool_ops": _resize_ops(layer, layer.interpolation,
+                                    layer.antialias, outputs[0])}
+
+
+def _center_crop(layer, inputs, outputs):
+    spatial_in, _ = _split_channels(layer, inputs[0])
+    if spatial_in[0] >= layer.height and spatial_in[1] >= layer.width:
+        return {}  # A crop copies a window: no arithmetic.
+    # An input smaller than the target is cropped to its aspect ratio and
+    # resized up, bilinearly (keras.utils.smart_resize).
+    return {"pool_ops": _resize_ops(layer, "bilinear", False, outputs[0])}
+
+
+def _auto_contrast(layer, inputs, outputs):
+    # Active at inference: the minimum and the maximum of each channel over
+    # the image (2 comparisons per element), then x * scale + offset and a
+    # clip to [0, 255] (4 per element); a value_range other than (0, 255) is
+    # mapped in and out with x * scale + offset (2 + 2 per element). The
+    # per-channel scale and offset, and the NaN guard, are not counted.
+    elements = _elements(outputs[0])
+    rescale = 0 if tuple(layer.value_range) == (0, 255) else 4
+    return {"pool_ops": 2 * elements,
+            "elementwise_ops": (4 + rescale) * elements}
+
+
+def _local_response_norm(layer, inputs, outputs):
+    # Per element: a square, size - 1 adds for the window, a multiply by
+    # alpha, an add of k, a power and a division: size + 4.
+    return {"norm_ops": (layer.size + 4) * _elements(outputs[0])}
+
+
+def _elementwise_op(operation, inputs, outputs):
+    # x + y, x * s, x + 3.0, -x: one op per output element, whatever the
+    # operands (tensors or constants) and their broadcasting.
+    return {"elementwise_ops": _elements(outputs[0])}
+
+
+def _activation_op(name: str) -> Handler:
+    """Handler of ``keras.ops.<name>``: the ops of the activation ``name``."""
+    def handler(operation, inputs, outputs):
+        return {"activation_ops": ACTIVATION_OPS_PER_ELEMENT[name]
+                * _elements(outputs[0])}
+    handler.__name__ = f"_activation_op_{name}"
+    return handler
+
+
+# ---------------------------------------------------------------------------
+# Private Keras APIs: every use of one is here, one small function each, with
+# a test in tests/test_costs.py (test_keras_private_*), so that a Keras newer
+# than the pin (Colab's) fails loudly in one place instead of quietly
+# somewhere. Everything else in this module uses public Keras only.
+# ---------------------------------------------------------------------------
+
+#: keras.ops function name -> the class of the Operation it records in a
+#: functional graph (``x + y`` records ``keras.ops.add``'s), as
+#: ``_keras_private_operation_classes`` finds them.
+OPERATION_CLASS_NAMES: dict[str, tuple[str, str]] = {
+    **{name: ("numpy", cls) for name, cls in (
+        ("add", "Add"), ("subtract", "Subtract"), ("multiply", "Multiply"),
+        ("divide", "Divide"), ("true_divide", "TrueDivide"),
+        ("negative", "Negative"), ("square", "Square"),
+        ("maximum", "Maximum"), ("minimum", "Minimum"), ("tanh", "Tanh"),
+        ("reshape", "Reshape"), ("transpose", "Transpose"),
+        ("expand_dims", "ExpandDims"), ("squeeze", "Squeeze"),
+        ("concatenate", "Concatenate"))},
+    **{name: ("nn", cls) for name, cls in (
+        ("relu", "Relu"), ("relu6", "Relu6"), ("sigmoid", "Sigmoid"),
+        ("hard_sigmoid", "HardSigmoid"), ("silu", "Silu"),
+        ("hard_silu", "HardSilu"), ("gelu", "Gelu"), ("elu", "Elu"),
+        ("selu", "Selu"), ("softplus", "Softplus"),
+        ("softsign", "Softsign"), ("leaky_relu", "LeakyRelu"),
+        ("log_sigmoid", "LogSigmoid"), ("softmax", "Softmax"),
+        ("log_softmax", "LogSoftmax"))},
+    "cast": ("core", "Cast"),
+}
+
+
+def _keras_private_operation_classes() -> dict[str, type]:
+    """The Operation classes behind ``keras.ops`` functions, by function name.
+
+    Private: they live in ``keras.src.ops.{numpy,nn,core}`` and are not
+    exported. (Tracing ``keras.ops.add`` on a ``keras.KerasTensor`` finds
+    them with public calls, but uses up Keras' automatic names, so that the
+    reader's next ``layers.Add()`` would be called ``add_1``.) A name that a
+    newer Keras lacks is left out; its operation then raises "no cost
+    handler" rather than being counted as free.
+    """
+    from keras.src.ops import core, nn, numpy
+
+    modules = {"core": core, "nn": nn, "numpy": numpy}
+    found = {}
+    for name, (module, cls) in OPERATION_CLASS_NAMES.items():
+        operation_class = getattr(modules[module], cls, None)
+        if isinstance(operation_class, type):
+            found[name] = operation_class
+    return found
+
+
+def _keras_private_custom_scale_layer() -> type | None:
+    """InceptionResNetV2's residual scaling layer, ``x + scale * r``.
+
+    Private: ``keras.applications`` uses it but does not export it (nor
+    registers it for serialization). ``None`` in a Keras without it; then
+    InceptionResNetV2 raises "no cost handler" for it.
+    """
+    try:
+        from keras.src.applications.inception_resnet_v2 import (
+            CustomScaleLayer)
+    except ImportError:  # pragma: no cover - a Keras without it.
+        return None
+    return CustomScaleLayer
+
+
+def _keras_private_graph_nodes(graph: keras.Function) -> list:
+    """Every node (one call of one operation) of a functional graph.
+
+    Private: ``Function._nodes_by_depth``; Keras has no public list of a
+    graph's calls. A node's ``operation``, ``input_tensors`` and
+    ``output_tensors`` are public attributes of ``keras.src.ops.node.Node``.
+    """
+    return [node for nodes in graph._nodes_by_depth.values()
+            for node in nodes]
+
+
+def _keras_private_inbound_nodes(operation: keras.Operation) -> list:
+    """The nodes of an operation, in the order it was called.
+
+    Private: ``Operation._inbound_nodes``, which holds every call, also those
+    in other graphs (a layer shared by two models).
+    """
+    return list(operation._inbound_nodes)
+
+
+_OPERATIONS = _keras_private_operation_classes()
+
+#: Layer or Operation class -> handler. A handler takes ``(layer,
+#: input_shapes, output_shapes)`` (lists of shapes without the batch axis)
+#: and returns a dict with any of ``COUNT_COLUMNS``; missing columns are 0.
 HANDLERS: dict[type, Handler] = {
     layers.Conv1D: _conv,
     layers.Conv2D: _conv,
@@ -594,18 +806,45 @@ HANDLERS: dict[type, Handler] = {
     layers.ELU: _one_per_element,
     layers.PReLU: _prelu,
     layers.Softmax: _softmax,
+    layers.Normalization: _normalization,
+    layers.Resizing: _resizing,
+    layers.CenterCrop: _center_crop,
+    layers.AutoContrast: _auto_contrast,
+    lib_layers.LocalResponseNormalization: _local_response_norm,
+    # Arithmetic written with operators or keras.ops in a functional model.
+    **{_OPERATIONS[name]: _elementwise_op for name in (
+        "add", "subtract", "multiply", "divide", "true_divide", "negative",
+        "square", "maximum", "minimum") if name in _OPERATIONS},
+    **{_OPERATIONS[name]: _activation_op(name) for name in (
+        "relu", "relu6", "sigmoid", "hard_sigmoid", "silu", "hard_silu",
+        "gelu", "elu", "selu", "softplus", "softsign", "leaky_relu",
+        "log_sigmoid", "softmax", "log_softmax", "tanh")
+       if name in _OPERATIONS},
 }
 
-try:  # InceptionResNetV2's residual scaling, x + scale * r.
-    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
-except ImportError:  # pragma: no cover - a Keras without that private layer.
-    pass
-else:
-    HANDLERS[CustomScaleLayer] = _two_per_element
+if _keras_private_custom_scale_layer() is not None:
+    HANDLERS[_keras_private_custom_scale_layer()] = _two_per_element
 
-#: Layers that do no arithmetic and hold no weights at inference: they move,
-#: copy or pass data through (dropout, noise and random augmentation layers
-#: are the identity outside training).
+#: Random augmentation layers: the identity at inference (training=False),
+#: as tests/test_costs.py checks on Keras' own outputs. Equalization and
+#: Solarization are deterministic but, in Keras, active only in training.
+#: RandomCrop returns its input unchanged at inference in Keras 3.15 (its
+#: docstring promises a resize); the test pins that behaviour.
+AUGMENTATION_LAYERS: tuple[type, ...] = tuple(
+    getattr(layers, name) for name in (
+        "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+        "RandomContrast", "RandomBrightness", "RandomCrop", "RandAugment",
+        "AugMix", "MixUp", "CutMix", "RandomGrayscale", "RandomHue",
+        "RandomSaturation", "RandomSharpness", "RandomShear",
+        "RandomColorJitter", "RandomColorDegeneration", "RandomPosterization",
+        "Solarization", "RandomInvert", "RandomErasing", "RandomGaussianBlur",
+        "RandomPerspective", "RandomElasticTransform", "Equalization")
+    if hasattr(layers, name))
+
+#: Layers (and keras.ops operations) that do no arithmetic and hold no
+#: weights at inference: they move, copy or pass data through (dropout and
+#: noise layers, and the random augmentation layers, are the identity outside
+#: training).
 ZERO_COST_LAYERS: tuple[type, ...] = (
     layers.InputLayer, layers.Identity, layers.Flatten, layers.Reshape,
     layers.Permute, layers.Concatenate,
@@ -614,25 +853,29 @@ ZERO_COST_LAYERS: tuple[type, ...] = (
     layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D,
     layers.AlphaDropout, layers.GaussianDropout, layers.GaussianNoise,
     layers.ActivityRegularization,
-    layers.RandomFlip, layers.RandomRotation, layers.RandomZoom,
-    layers.RandomTranslation, layers.RandomContrast, layers.RandomBrightness,
+    *AUGMENTATION_LAYERS,
+    *(_OPERATIONS[name] for name in (
+        "reshape", "transpose", "expand_dims", "squeeze", "concatenate",
+        "cast") if name in _OPERATIONS),
 )
 
 
 def register_handler(layer_class: type, handler: Handler) -> None:
-    """Registers (or replaces) the handler of a layer class.
+    """Registers (or replaces) the handler of a layer or operation class.
 
     Lookup is by exact class, so a subclass of ``layers.Conv2D`` that changes
     ``call`` is never counted as a plain convolution by mistake.
 
     Args:
-        layer_class: a subclass of ``keras.layers.Layer``.
+        layer_class: a subclass of ``keras.layers.Layer``, or of
+            ``keras.Operation`` for arithmetic that a functional model records
+            without a layer (``type(op)`` of an op in ``model.operations``).
         handler: ``handler(layer, input_shapes, output_shapes) -> dict`` with
             any of ``COUNT_COLUMNS`` (shapes exclude the batch axis).
 
     Raises:
-        TypeError: if ``layer_class`` is not a Layer class or ``handler`` is
-            not callable.
+        TypeError: if ``layer_class`` is not a Layer or Operation class or
+            ``handler`` is not callable.
 
     Example:
         >>> def scale_costs(layer, inputs, outputs):
@@ -640,10 +883,10 @@ def register_handler(layer_class: type, handler: Handler) -> None:
         >>> register_handler(MyScale, scale_costs)  # doctest: +SKIP
     """
     if not (isinstance(layer_class, type)
-            and issubclass(layer_class, layers.Layer)):
+            and issubclass(layer_class, keras.Operation)):
         raise TypeError(
-            "layer_class must be a subclass of keras.layers.Layer; received "
-            f"layer_class={layer_class!r}.")
+            "layer_class must be a subclass of keras.layers.Layer (or of "
+            f"keras.Operation); received layer_class={layer_class!r}.")
     if not callable(handler):
         raise TypeError(
             "handler must be a function (layer, input_shapes, output_shapes) "
@@ -659,17 +902,21 @@ _BUILD_HINT = ("Build it first: start it with keras.Input(shape=...), or call "
                "model.build((None, *input_shape)), or call it once on data.")
 
 
-def _graph(model: keras.Model) -> keras.Model:
-    """The functional graph behind a Functional or Sequential model."""
+def _graph(model: keras.Model) -> keras.Function:
+    """The functional graph of a Functional or Sequential model."""
+    if isinstance(model, keras.Function):  # Functional models are Functions.
+        return model
     if isinstance(model, keras.Sequential):
-        functional = getattr(model, "_functional", None)
-        if not model.built or functional is None:
+        try:
+            inputs, outputs = model.inputs, model.outputs
+        except (AttributeError, ValueError):
+            inputs = outputs = None
+        if not model.built or not inputs:
             raise ValueError(
                 f"Model {model.name!r} is not built, so its layers have no "
                 f"shapes yet. {_BUILD_HINT}")
-        return functional
-    if hasattr(model, "_nodes") and hasattr(model, "_operations"):
-        return model
+        # The same nodes as the model's own graph: a view, nothing is added.
+        return keras.Function(inputs, outputs)
     raise TypeError(
         f"layer_costs needs a functional or Sequential model; received "
         f"{model.name!r} of class {type(model).__name__}, a subclassed model "
@@ -677,43 +924,60 @@ def _graph(model: keras.Model) -> keras.Model:
         "(keras.Input, then calls) or as keras.Sequential.")
 
 
-def _calls(graph: keras.Model, layer: layers.Layer) -> list:
-    """The nodes at which ``layer`` is called inside ``graph``."""
-    # Keras keeps one node per call; a node belongs to this graph when its
-    # key is in the graph's node set (as keras' own summary checks).
-    from keras.src.ops.function import make_node_key
+def _calls(graph: keras.Function, operation: keras.Operation
+           ) -> list[tuple[list, list]]:
+    """(input tensors, output tensors) of each call of ``operation`` inside
+    ``graph``, in the order of the calls."""
+    in_graph = {id(node) for node in _keras_private_graph_nodes(graph)}
+    return [(list(node.input_tensors), list(node.output_tensors))
+            for node in _keras_private_inbound_nodes(operation)
+            if id(node) in in_graph]
 
-    return [node for index, node in enumerate(layer._inbound_nodes)
-            if make_node_key(layer, index) in graph._nodes]
+
+def _kind(operation: keras.Operation) -> str:
+    return "Layer" if isinstance(operation, layers.Layer) else "Operation"
 
 
-def _shape(tensor: Any, layer: layers.Layer) -> Shape:
+def _shape(tensor: Any, operation: keras.Operation) -> Shape:
     shape = tuple(tensor.shape)[1:]
     if any(size is None for size in shape):
         raise ValueError(
-            f"Layer {layer.name!r} ({type(layer).__name__}) has an output or "
-            f"input of unknown size {(None, *shape)}; costs need fixed sizes. "
-            "Build the model on a fixed input, e.g. "
-            "keras.Input(shape=(224, 224, 3)) or input_shape=(224, 224, 3).")
+            f"{_kind(operation)} {operation.name!r} "
+            f"({type(operation).__name__}) has an output or input of unknown "
+            f"size {(None, *shape)}; costs need fixed sizes. Build the model "
+            "on a fixed input, e.g. keras.Input(shape=(224, 224, 3)) or "
+            "input_shape=(224, 224, 3).")
     return tuple(int(size) for size in shape)
 
 
-def _lookup(layer: layers.Layer) -> Handler:
-    cls = type(layer)
+def _lookup(operation: keras.Operation) -> Handler:
+    cls = type(operation)
     if cls in HANDLERS:
         return HANDLERS[cls]
     if cls in ZERO_COST_LAYERS:
         return lambda *_: {}
+    where = ("" if isinstance(operation, layers.Layer) else
+             f" ({cls.__name__} is {cls.__module__}.{cls.__qualname__}, the "
+             "operation that a keras.ops call or an operator such as x + y "
+             "records in a functional model)")
     raise NotImplementedError(
-        f"Layer {layer.name!r} of class {cls.__name__} has no cost handler, "
-        "and counting it as free could hide weights or arithmetic. Register "
-        f"one: costs.register_handler({cls.__name__}, fn), where fn(layer, "
-        "input_shapes, output_shapes) returns a dict such as "
-        "{'params': ..., 'macs': ...}; or, if it truly costs nothing, add it "
-        "to costs.ZERO_COST_LAYERS.")
+        f"{_kind(operation)} {operation.name!r} of class {cls.__name__} has "
+        "no cost handler, and counting it as free could hide weights or "
+        f"arithmetic. Register one: costs.register_handler({cls.__name__}, "
+        f"fn){where}, where fn(layer, input_shapes, output_shapes) returns a "
+        "dict such as {'params': ..., 'macs': ...}; or, if it truly costs "
+        "nothing, add it to costs.ZERO_COST_LAYERS; or write that step with "
+        "a layer that has a handler (layers.Add, layers.Activation...).")
 
 
-def _layer_rows(layer: layers.Layer, name: str, inputs: list[Shape],
+def _weights(operation: keras.Operation) -> int:
+    """Scalars in the weights of a layer; an operation holds none."""
+    if isinstance(operation, layers.Layer):
+        return operation.count_params()
+    return 0
+
+
+def _layer_rows(layer: keras.Operation, name: str, inputs: list[Shape],
                 outputs: list[Shape], count_params: bool) -> dict[str, Any]:
     counts = dict(_lookup(layer)(layer, inputs, outputs))
     unknown = set(counts) - set(COUNT_COLUMNS)
@@ -722,50 +986,78 @@ def _layer_rows(layer: layers.Layer, name: str, inputs: list[Shape],
             f"The handler of {type(layer).__name__} returned unknown columns "
             f"{sorted(unknown)}; expected some of {list(COUNT_COLUMNS)}.")
     params = counts.get("params", 0)
-    actual = layer.count_params()
+    actual = _weights(layer)
     if params != actual:
         raise ValueError(
-            f"Layer {layer.name!r} ({type(layer).__name__}) holds {actual} "
-            f"weights but its handler counts {params}; fix the handler (or "
-            "register one) so that the table says what the layer holds.")
+            f"{_kind(layer)} {layer.name!r} ({type(layer).__name__}) holds "
+            f"{actual} weights but its handler counts {params}; fix the "
+            "handler (or register one) so that the table says what the layer "
+            "holds.")
     row = {"name": name, "type": type(layer).__name__,
            "output_shape": outputs[0] if len(outputs) == 1 else outputs}
     row.update({column: int(counts.get(column, 0))
                 for column in COUNT_COLUMNS})
-    if not count_params:  # A repeated call shares the weights.
+    if not count_params:  # Another call, or another model, shares them.
         row["params"] = 0
     return row
 
 
-def _walk(model: keras.Model, prefix: str, count_params: bool) -> list[dict]:
+def _walk(model: keras.Model, prefix: str, counted: set[int]) -> list[dict]:
+    """Rows of every call of every operation of ``model``'s graph.
+
+    ``counted`` holds the ids of the layers whose weights are already in the
+    rows: a layer's weights go on the row of its first call, whether it is
+    called again in this graph or in another nested model.
+    """
     graph = _graph(model)
     rows = []
-    for layer in model.layers:
-        calls = _calls(graph, layer)
-        for index, node in enumerate(calls):
-            name = prefix + layer.name + (f"[{index + 1}]" if index else "")
-            first = count_params and index == 0
-            if isinstance(layer, keras.Model):
-                rows += _walk(layer, name + "/", first)
+    for operation in graph.operations:
+        if (isinstance(model, keras.Sequential)
+                and isinstance(operation, layers.InputLayer)):
+            continue  # As model.layers and model.summary(), no input row.
+        for index, (input_tensors, output_tensors) in enumerate(
+                _calls(graph, operation)):
+            name = prefix + operation.name + (
+                f"[{index + 1}]" if index else "")
+            if isinstance(operation, keras.Model):
+                rows += _walk(operation, name + "/", counted)
                 continue
-            inputs = [_shape(t, layer) for t in node.input_tensors]
-            outputs = [_shape(t, layer) for t in node.output_tensors]
-            rows.append(_layer_rows(layer, name, inputs, outputs, first))
+            first = id(operation) not in counted
+            counted.add(id(operation))
+            inputs = [_shape(t, operation) for t in input_tensors]
+            outputs = [_shape(t, operation) for t in output_tensors]
+            rows.append(_layer_rows(operation, name, inputs, outputs, first))
     return rows
+
+
+def _check_params_total(model: keras.Model, table: pd.DataFrame) -> None:
+    total, expected = int(table["params"].sum()), model.count_params()
+    if total != expected:
+        raise ValueError(
+            f"The table of model {model.name!r} adds up to {total:,} "
+            f"parameters, but model.count_params() is {expected:,}. Some "
+            "weights are counted twice or missed, e.g. a variable shared by "
+            "two different layers (tied weights), or a handler that counts "
+            "another layer's weights. Give each layer its own weights, or "
+            "register a handler that counts shared weights once.")
 
 
 def layer_costs(model: keras.Model) -> pd.DataFrame:
     """One row per layer: parameters, MACs and every other op, for batch 1.
 
-    Nested models and ``Sequential`` blocks are walked; their layers keep the
+    Every operation of the graph gets a row, also the arithmetic written
+    without a layer (``x + y`` gives a row ``add`` of type ``Add``). Nested
+    models and ``Sequential`` blocks are walked; their layers keep the
     block's name as a prefix (``block1/conv1``). A layer called more than
     once gets one row per call (``conv[2]`` for the second), its parameters
-    on the first row only.
+    on the first row only, also when the calls are in different nested
+    models.
 
     Columns (see the module docstring for the counting rules):
 
-    * ``name``: layer name, with the prefix of the models that hold it.
-    * ``type``: layer class (``Conv2D``, ``BatchNormalization``...).
+    * ``name``: layer (or operation) name, with the prefix of the models
+      that hold it.
+    * ``type``: layer (or operation) class (``Conv2D``, ``Add``...).
     * ``output_shape``: output shape without the batch axis, a tuple (a list
       of tuples for a layer with several outputs).
     * ``params``: weights, trainable or not (sum = ``model.count_params()``).
@@ -782,10 +1074,13 @@ def layer_costs(model: keras.Model) -> pd.DataFrame:
         A DataFrame with the columns ``COLUMNS``, integers in the counts.
 
     Raises:
-        ValueError: if the model is not built or its sizes are not fixed.
+        ValueError: if the model is not built or its sizes are not fixed, or
+            if the parameters of the table do not add up to
+            ``model.count_params()``.
         TypeError: for a subclassed model (its graph cannot be read).
-        NotImplementedError: for a layer class with no handler and not in
-            ``ZERO_COST_LAYERS``; the message says how to register one.
+        NotImplementedError: for a layer or operation class with no handler
+            and not in ``ZERO_COST_LAYERS``; the message says how to register
+            one.
 
     Example:
         >>> table = layer_costs(keras.applications.VGG16(weights=None))
@@ -804,9 +1099,11 @@ def layer_costs(model: keras.Model) -> pd.DataFrame:
         raise ValueError(
             f"Model {model.name!r} is not built, so its layers have no shapes "
             f"yet. {_BUILD_HINT}")
-    rows = _walk(model, "", True)
+    rows = _walk(model, "", set())
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    return table.astype({column: "int64" for column in COUNT_COLUMNS})
+    table = table.astype({column: "int64" for column in COUNT_COLUMNS})
+    _check_params_total(model, table)
+    return table
 
 
 # ---------------------------------------------------------------------------
