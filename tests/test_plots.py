@@ -239,3 +239,89 @@ def test_feature_maps():
         plots.feature_maps(model, "flatten", image, "en")
     with pytest.raises(ValueError, match="image must have shape \\(8, 8, 1\\)"):
         plots.feature_maps(model, "block1_conv1", image[..., 0], "en")
+
+
+# --- Architecture diagrams ---------------------------------------------------
+
+def _texts(fig):
+    return [text.get_text() for ax in fig.axes for text in ax.texts]
+
+
+BLOCKS = pd.DataFrame({
+    "block": ["input", "block1", "block2", "flatten", "predictions"],
+    "output_shape": [(32, 32, 3), (16, 16, 64), (8, 8, 128), (8192,), (10,)],
+    "macs": [0, 32 * 32 * 3 * 3 * 3 * 64, 16 * 16 * 3 * 3 * 64 * 128, 0, 8192 * 10],
+})
+
+
+@pytest.mark.parametrize("lang, macs_text, label", [
+    ("en", "1.77 M", "MACs"), ("es", "1,77\u00a0M", "MACs")])
+def test_network_diagram_shows_each_block_shape_and_macs(lang, macs_text, label):
+    fig = plots.network_diagram(BLOCKS, lang=lang)
+    texts = _texts(fig)
+    assert "block1   16 × 16 × 64" in texts
+    assert "predictions   10" in texts
+    assert 16 * 16 * 3 * 3 * 64 * 128 == 18_874_368
+    assert any(t.replace("\u00a0", " ") == macs_text.replace("\u00a0", " ")
+               for t in texts)  # 32·32·27·64 = 1,769,472 MACs of block1.
+    assert fig.axes[1].get_xlabel() == label
+    # One box per block, one bar per block.
+    assert len(fig.axes[0].patches) == len(BLOCKS)
+    assert len(fig.axes[1].patches) == len(BLOCKS)
+
+
+def test_network_diagram_changes_with_the_data():
+    before = _texts(plots.network_diagram(BLOCKS))
+    wider = BLOCKS.copy()
+    wider["output_shape"] = [(8, 8, 256) if block == "block2" else shape
+                             for block, shape in zip(wider["block"],
+                                                     wider["output_shape"])]
+    wider.loc[2, "macs"] = 2 * BLOCKS.loc[2, "macs"]
+    after = _texts(plots.network_diagram(wider))
+    assert "block2   8 × 8 × 256" in after and "block2   8 × 8 × 128" in before
+    assert set(after) != set(before)
+    assert "37.75 M" in [t.replace("\u00a0", " ") for t in after]
+
+
+@pytest.mark.parametrize("frame, match", [
+    (BLOCKS.drop(columns="macs"), r"no column\(s\) \['macs'\]"),
+    (BLOCKS.iloc[:0], "empty"),
+])
+def test_network_diagram_errors(frame, match):
+    with pytest.raises(ValueError, match=match):
+        plots.network_diagram(frame)
+
+
+def _module_costs(filters, name="inception_3a"):
+    from book.lib import blocks, costs  # noqa: PLC0415  (imports Keras)
+    import keras  # noqa: PLC0415
+
+    inputs = keras.Input(shape=(28, 28, 192), name="input")
+    model = keras.Model(inputs, blocks.inception_module(inputs, *filters, name=name))
+    return costs.layer_costs(model)
+
+
+def test_inception_module_diagram_shows_figure_2b_from_the_table():
+    table = _module_costs((64, 96, 128, 16, 32, 32))
+    fig = plots.inception_module_diagram(table, "inception_3a", lang="es")
+    texts = [t.replace("\u00a0", " ") for t in _texts(fig)]
+    # The 3x3 branch: 28·28·128 outputs of 3·3·96 weights each.
+    assert 28 * 28 * 128 * 3 * 3 * 96 == 86_704_128
+    assert "3x3\n3×3 conv.\n28 × 28 × 128\n86,70 M MACs" in texts
+    assert "pool\n3×3 max pooling\n28 × 28 × 192" in texts
+    assert "entrada\n28 × 28 × 192" in texts
+    assert any(t.startswith("concatenación  28 × 28 × 256") for t in texts)
+
+
+def test_inception_module_diagram_changes_with_the_filters():
+    wider = _module_costs((64, 96, 160, 16, 32, 32))
+    texts = [t.replace("\u00a0", " ") for t in _texts(
+        plots.inception_module_diagram(wider, "inception_3a"))]
+    assert "3x3\n3×3 conv.\n28 × 28 × 160\n108.38 M MACs" in texts
+    assert any(t.startswith("concatenation  28 × 28 × 288") for t in texts)
+
+
+def test_inception_module_diagram_names_a_missing_layer():
+    table = _module_costs((64, 96, 128, 16, 32, 32))
+    with pytest.raises(ValueError, match="inception_4a_1x1"):
+        plots.inception_module_diagram(table, "inception_4a")

@@ -579,3 +579,194 @@ def architecture_scatter(df, x: str = "macs", y: str = "params",
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return fig
+
+
+# --- Architecture diagrams -------------------------------------------------
+
+def _check_columns(df, needed, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame (a cost table from "
+                        f"book.lib.costs); received {type(df).__name__}.")
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{what} has no column(s) {missing}; its columns are "
+            f"{list(df.columns)}. Pass a table from costs.layer_costs or "
+            "costs.block_totals.")
+    if df.empty:
+        raise ValueError(f"{what} is empty: there is nothing to draw.")
+
+
+def _channels(shape) -> int:
+    """The last axis of an output shape (the channels), 1 for a scalar."""
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else ()
+    return int(shape[-1]) if shape else 1
+
+
+def network_diagram(blocks, lang: str = "en", label: str = "block",
+                    title: str | None = None):
+    """A network as a column of boxes, one per row, with output shape and MACs.
+
+    The VGG and Inception chapters draw their networks with it from the same
+    cost table that counts them: ``costs.block_totals(costs.layer_costs(model))``
+    for a whole network, ``costs.layer_costs(model)`` for one block. So the
+    picture follows the data that builds the network: change a configuration
+    and the boxes, their shapes and their MACs change with it.
+
+    Each box is one row, top to bottom in the order of the table; its width
+    grows with the row's output channels (on a log scale), and it shows the
+    row's name and output shape. A bar beside it is proportional to the row's
+    MACs and is annotated with them (``1.85 G``).
+
+    Args:
+        blocks: a DataFrame with columns ``label``, ``output_shape`` (tuples)
+            and ``macs``, one row per block or layer.
+        lang: language of the labels and of the numbers.
+        label: the column that names each row (``"block"`` or ``"name"``).
+        title: optional title, already in ``lang``.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        TypeError: if ``blocks`` is not a DataFrame.
+        ValueError: if a column is missing or the table is empty.
+    """
+    words = report.words("plot", lang)
+    _check_columns(blocks, (label, "output_shape", "macs"), "blocks")
+    names = [str(name) for name in blocks[label]]
+    shapes = list(blocks["output_shape"])
+    macs = blocks["macs"].to_numpy(dtype=float)
+    channels = np.array([_channels(shape) for shape in shapes], dtype=float)
+    widest = math.log2(max(channels.max(), 2.0))
+    widths = 0.35 + 0.6 * np.log2(np.maximum(channels, 1.0)) / widest
+    rows = len(names)
+    fig, (ax_boxes, ax_macs) = plt.subplots(
+        1, 2, figsize=(9, 0.42 * rows + 1.1), sharey=True,
+        gridspec_kw={"width_ratios": (1.5, 1)})
+    ys = np.arange(rows)
+    ax_boxes.plot([0.5, 0.5], [0, rows - 1], color="0.6", lw=1, zorder=1)
+    for y, name, shape, width in zip(ys, names, shapes, widths):
+        ax_boxes.add_patch(plt.Rectangle(
+            (0.5 - width / 2, y - 0.36), width, 0.72, facecolor="#dbe9f6",
+            edgecolor="tab:blue", zorder=2))
+        ax_boxes.text(0.5, y, f"{name}   {report.format_shape(tuple(shape))}"
+                      if isinstance(shape, (tuple, list)) else name,
+                      ha="center", va="center", fontsize=8, zorder=3)
+    ax_boxes.set_xlim(0, 1)
+    ax_boxes.set_ylim(rows - 0.5, -0.5)
+    ax_boxes.axis("off")
+    ax_macs.barh(ys, macs, height=0.6, color="tab:orange")
+    for y, value in zip(ys, macs):
+        ax_macs.annotate(report.human(int(value), lang) if value else "0",
+                         (value, y), xytext=(3, 0), textcoords="offset points",
+                         va="center", fontsize=7)
+    ax_macs.set_xlim(0, max(macs.max(), 1.0) * 1.3)
+    ax_macs.set_xlabel(words["macs"])
+    ax_macs.xaxis.set_major_formatter(ticker.FuncFormatter(
+        lambda v, _p: report.human(v, lang, 1) if v else "0"))
+    ax_macs.tick_params(left=False)
+    ax_macs.grid(axis="x", alpha=0.3)
+    for side in ("top", "right", "left"):
+        ax_macs.spines[side].set_visible(False)
+    if title is not None:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+#: Where each layer of an Inception module sits in figure 2b of Szegedy et
+#: al. (2015): (column, level), by the suffix of its name; and what it is.
+_INCEPTION_LAYOUT = {
+    "1x1": (0, 1, "1×1"), "3x3_reduce": (1, 0, "1×1"), "3x3": (1, 1, "3×3"),
+    "5x5_reduce": (2, 0, "1×1"), "5x5": (2, 1, "5×5"),
+    "pool": (3, 0, "3×3"), "pool_proj": (3, 1, "1×1"),
+}
+
+
+def inception_module_diagram(module_costs, name: str, lang: str = "en",
+                             title: str | None = None):
+    """An Inception module drawn as figure 2b of the paper, from its cost table.
+
+    The four branches stand side by side between the module's input and its
+    concatenation; each box shows the layer's kernel, its output shape and
+    its MACs, read from ``module_costs`` (``costs.layer_costs`` of a model
+    built with ``blocks.inception_module(..., name=name)``, whose layers are
+    named ``{name}_1x1``, ``{name}_3x3_reduce``...). Change the filters that
+    build the module and the picture changes with them.
+
+    Args:
+        module_costs: a cost table with columns ``name``, ``type``,
+            ``output_shape`` and ``macs``; a row of type ``InputLayer``, if
+            present, gives the input box.
+        name: the module's name prefix (``"inception_3a"``).
+        lang: language of the labels and of the numbers.
+        title: optional title, already in ``lang``.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        TypeError: if ``module_costs`` is not a DataFrame.
+        ValueError: if a column is missing, or a layer of the module is not
+            in the table.
+    """
+    words = report.words("plot", lang)
+    _check_columns(module_costs, ("name", "type", "output_shape", "macs"),
+                   "module_costs")
+    rows = module_costs.set_index("name")
+    needed = [f"{name}_{suffix}" for suffix in _INCEPTION_LAYOUT] + [
+        f"{name}_output"]
+    missing = [layer for layer in needed if layer not in rows.index]
+    if missing:
+        raise ValueError(
+            f"module_costs has no layer(s) {missing} of module {name!r}; build "
+            f"it with blocks.inception_module(..., name={name!r}).")
+    fig, ax = plt.subplots(figsize=(9, 4.6))
+
+    def box(x, y, text, color):
+        ax.text(x, y, text, ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.4", facecolor=color,
+                          edgecolor="0.3"))
+
+    def arrow(start, end):
+        ax.annotate("", xy=end, xytext=start,
+                    arrowprops=dict(arrowstyle="->", color="0.4", lw=1))
+
+    levels = {0: 1.0, 1: 2.2}
+    inputs = module_costs[module_costs["type"] == "InputLayer"]
+    input_text = words["input"]
+    if len(inputs):
+        input_text += "\n" + report.format_shape(tuple(inputs["output_shape"].iloc[0]))
+    box(1.5, -0.2, input_text, "#eeeeee")
+    for suffix, (column, level, kernel) in _INCEPTION_LAYOUT.items():
+        row = rows.loc[f"{name}_{suffix}"]
+        is_pool = "Pooling" in str(row["type"])
+        kind = words["max_pool"] if is_pool else words["conv"]
+        text = (f"{suffix}\n{kernel} {kind}\n"
+                f"{report.format_shape(tuple(row['output_shape']))}\n"
+                f"{report.human(int(row['macs']), lang)} {words['macs']}"
+                if row["macs"] else
+                f"{suffix}\n{kernel} {kind}\n"
+                f"{report.format_shape(tuple(row['output_shape']))}")
+        y = levels[level]
+        box(column, y, text, "#fde2c8" if is_pool else "#dbe9f6")
+        if level == 1 and suffix != "1x1":
+            arrow((column, levels[0] + 0.35), (column, y - 0.42))
+        else:
+            arrow((1.5, 0.05), (column, y - 0.42))
+        if level == 1:
+            arrow((column, y + 0.42), (1.5, 3.25))
+    output = rows.loc[f"{name}_output"]
+    module_macs = int(module_costs.loc[
+        module_costs["name"].str.startswith(f"{name}_"), "macs"].sum())
+    box(1.5, 3.5, f"{words['concat']}  "
+        f"{report.format_shape(tuple(output['output_shape']))}\n"
+        f"{name}: {report.human(module_macs, lang)} {words['macs']}", "#e3f1dc")
+    ax.set_xlim(-0.6, 3.6)
+    ax.set_ylim(-0.7, 3.9)
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
