@@ -57,7 +57,8 @@ def build(tmp_path: Path, hide_solutions: bool = False) -> Path:
         encoding="utf-8")
     (src / "conf.py").write_text(
         "import os, sys; sys.path.insert(0, os.path.dirname(__file__))\n"
-        "extensions = ['myst_parser', 'sphinx_exercise', 'sphinx_togglebutton', 'bilingual', 'probe']\n"
+        "extensions = ['myst_parser', 'sphinx_exercise', 'sphinx_togglebutton',\n"
+        "              'bilingual', 'probe']\n"
         "html_theme = 'sphinx_book_theme'\n"
         "language = 'en'\n"
         f"hide_solutions = {hide_solutions}\n"
@@ -170,3 +171,12 @@ def test_sidebar_lists_only_the_page_language(site):
     nav_en = en.split('bd-docs-nav')[1].split("</nav>")[0]
     assert "../en/" not in nav_es and "Capítulo" in nav_es
     assert "../es/" not in nav_en and "Chapter" in nav_en
+
+
+def test_spanish_search_page(site):
+    html = (site / "book" / "es" / "search.html").read_text(encoding="utf-8")
+    assert re.search(r'<html[^>]* lang="es"', html) and "Búsqueda" in html
+    assert html.count("searchtools.js") == 1 and "translations-es.js" in html
+    assert (site / "_static" / "translations-es.js").is_file()
+    assert 'action="search.html"' in read(site, "es")
+    assert 'action="../../search.html"' in read(site, "en")

@@ -173,8 +173,11 @@ def test_spanish_pages_have_spanish_chrome(docname):
     entries = soup(html).select("div.citation p")
     assert entries, "no bibliography"
     for entry in entries:
+        # "A, B and C. Title. In Proceedings...": the authors, then the sentences
+        # (titles keep their own words: "Scikit-Learn, Keras, and TensorFlow").
         text = entry.get_text()
-        assert " and " not in text and not re.search(r"\bIn [A-Z]", text), text
+        authors = re.split(r"(?<![A-Z])\. ", text)[0]  # "Diederik P. Kingma and Jimmy Ba"
+        assert " and " not in authors and not re.search(r"\. In [A-Z]", text), text
 
 
 @pytest.mark.parametrize("docname", chapters("en"))
@@ -238,3 +241,17 @@ def test_wide_tables_scroll_inside_their_box():
     rule = re.search(r"\.cell_output \.output\.text_html \{[^}]*\}", css).group(0)
     assert "overflow-x: auto" in css and "local" in rule
     assert re.search(r"thead th \{[^}]*white-space: normal", css)
+
+
+def test_spanish_search_page():
+    # Spanish pages search on a Spanish search page: the same index, Spanish
+    # chrome, and Sphinx's Spanish messages for the results ("Resultados...").
+    assert 'action="search.html"' in site_page("book/es/preface")
+    assert 'action="../../search.html"' in site_page("book/en/preface")
+    html = site_page("book/es/search")
+    assert re.search(r'<html[^>]* lang="es"', html)
+    assert "<h1>Búsqueda</h1>" in html and 'id="search-results"' in html
+    assert html.count("searchtools.js") == 1 and "searchindex.js" in html
+    match = re.search(r'<script src="([^"?]*translations-es\.js)', html)
+    assert match and "Resultados de la b\\u00fasqueda" in (
+        SITE / "book" / "es" / match.group(1)).resolve().read_text(encoding="utf-8")

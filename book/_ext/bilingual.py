@@ -7,7 +7,10 @@ extension
 
 * sets ``<html lang="...">`` to the page's own language;
 * switches the labels that Sphinx, the theme and sphinx-exercise write
-  (``Contents``, ``Download``, ``Exercise``, ``Solution to`` ...) to that language;
+  (``Contents``, ``Download``, ``Exercise``, ``Solution to`` ...) to that language,
+  and the bibliography's words (``In``, ``and``...);
+* shows that language's part of the table of contents only in the sidebar, and
+  sends its search box to that language's search page;
 * puts a visible link to the same chapter in the other language at the top of
   the page, and ``<link rel="alternate" hreflang>`` tags in its head;
 * warns (an error under ``-W``) when a page has no twin in the other language;
@@ -21,19 +24,28 @@ use the training cache). The previous value comes back when the build ends, so
 an in-process build (the tests build a small site) leaves the environment as
 it found it.
 
-Public hooks and the two private ones
--------------------------------------
-Everything goes through Sphinx events and the page context, except where Sphinx
-has no per-page language at all: the Python-side message catalogs
-(``sphinx.locale.translators``, which Sphinx's HTML writer and the themes' Python
-code read for every label) are swapped for objects that answer in the language
-of the page being written (``_Languages``). That is the one private patch; it
-is tested by ``tests/test_bilingual.py`` and by ``tests/test_site.py`` on the
-real build, and it relies on the versions pinned in ``requirements.txt``.
-The themes' templates get the page's translator through the page context
-(``gettext``/``ngettext``, which Jinja's ``_()`` resolves from the context), and
-the chapter numbers are rewritten in an ``env-get-updated`` handler that runs
-after Sphinx's own numbering.
+Public hooks, and what is not
+-----------------------------
+Almost everything goes through Sphinx's events and the page context:
+``env-get-updated`` (after Sphinx's numbering) renumbers the chapters,
+``html-page-context`` gives the templates the page's translator (Jinja's
+``_()`` resolves ``gettext`` from the context), search box text, sidebar and
+search page, ``html-collect-pages`` writes ``book/es/search.html``, and
+``book/_ext/templates/`` overrides the three theme components whose labels are
+English in the template itself. What is not public, each kept in one place:
+
+* ``sphinx.locale.translators`` (``_Languages``): Sphinx has one language per
+  project and no hook to give a page its own catalog, yet its HTML writer and
+  the themes' Python code translate through that dictionary.
+* sphinxcontrib-bibtex's recorded bibliographies (``_bibliographies_in_page_language``)
+  and pybtex's template nodes (``_translated_template``), to give Spanish pages
+  a Spanish variant of the bibliography style.
+* docutils' citation markup (``_fix_citation_list_roles``) and Sphinx 7.4's
+  duplicate scripts (``_drop_duplicate_scripts``), worked around in the page.
+
+``tests/test_bilingual.py`` (a small site) and ``tests/test_site.py`` (the real
+build) fail if an upgrade of the versions pinned in ``requirements.txt``
+changes any of these.
 """
 
 from __future__ import annotations
@@ -428,9 +440,11 @@ def _bibliographies_in_page_language(app: Sphinx, env) -> None:
         return
     for key, bibliography in list(domain.bibliographies.items()):
         lang = page_language(key.docname, "")
-        if lang not in BIBLIOGRAPHY_WORDS or bibliography.style.endswith(f"-{lang}"):
+        if lang not in BIBLIOGRAPHY_WORDS:
             continue
-        style = _language_style(bibliography.style, lang)
+        # A page that was not read again keeps the style name of the last build,
+        # but the style itself must be registered in this process.
+        style = _language_style(bibliography.style.removesuffix(f"-{lang}"), lang)
         domain.bibliographies[key] = bibliography._replace(style=style)
 
 
@@ -497,6 +511,20 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
     context["language"] = lang
     if lang in SEARCH_BAR_TEXT:
         context["theme_search_bar_text"] = SEARCH_BAR_TEXT[lang]
+    search_page = _search_page(lang, default)
+    if search_page is not None and "pathto" in context:
+        # The search forms (pathto('search')) go to the page's own language.
+        pathto = context["pathto"]
+
+        def pathto_in_language(otheruri, *args, **kwargs):
+            if otheruri == "search" and not args and not kwargs:
+                otheruri = search_page
+            return pathto(otheruri, *args, **kwargs)
+
+        context["pathto"] = pathto_in_language
+    if pagename == search_page:
+        # searchtools.js writes its messages through Sphinx's JavaScript catalog.
+        app.builder.add_js_file(f"translations-{lang}.js")
     scripts = context.get("script_files")
     if isinstance(scripts, list):
         _drop_duplicate_scripts(scripts)
@@ -548,6 +576,34 @@ def _sidebar_in_language(html: str, other: str) -> str:
             caption.decompose()
         part.decompose()
     return str(soup)
+
+
+def _search_page(lang: str, default: str) -> str | None:
+    """``book/es/search`` for a language other than the site's; None otherwise."""
+    return f"book/{lang}/search" if lang in LANGS and lang != default else None
+
+
+def _collect_search_pages(app: Sphinx):
+    """Writes a search page for each language other than the site's default.
+
+    Sphinx writes one search page, ``search.html``, in the site's language.
+    ``book/es/search.html`` is the same page (results from the same index)
+    with Spanish chrome and Sphinx's Spanish catalog for searchtools.js's
+    messages ("Resultados de la búsqueda"...).
+    """
+    if app.builder.format != "html" or not getattr(app.builder, "search", False):
+        return
+    default = app.config.language or "en"
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    for lang in LANGS:
+        page = _search_page(lang, default)
+        if page is None:
+            continue
+        catalog = Path(_package_dir("sphinx:locale")) / lang / "LC_MESSAGES" / "sphinx.js"
+        (static / f"translations-{lang}.js").write_text(
+            catalog.read_text(encoding="utf-8"), encoding="utf-8")
+        yield page, {}, "bilingual-search.html"
 
 
 def _keep_prev_next_in_language(pagename: str, context: dict) -> None:
@@ -634,6 +690,7 @@ def setup(app: Sphinx):
     app.connect("doctree-resolved", _on_doctree_resolved)
     # Before the theme builds its buttons (priority 500), so they are translated.
     app.connect("html-page-context", _on_html_page_context, priority=400)
+    app.connect("html-collect-pages", _collect_search_pages)
     # After pydata-sphinx-theme puts generate_toctree_html in the context (500).
     app.connect("html-page-context", _on_html_page_context_late, priority=600)
     app.add_css_file("bilingual.css")
