@@ -292,7 +292,7 @@ def confusion_matrix(y_true, y_pred, class_names, lang: str = "en",
 
 
 def mistakes_grid(images, y_true, y_pred, class_names, lang: str = "en",
-                  count: int = 16, columns: int = 8):
+                  count: int = 16, columns: int = 4):
     """The first ``count`` misclassified images, titled true vs predicted.
 
     The examples are taken in their order in ``images``, so the figure is the
@@ -305,7 +305,10 @@ def mistakes_grid(images, y_true, y_pred, class_names, lang: str = "en",
         class_names: the names of the classes, indexed by label.
         lang: language of the titles.
         count: at most how many mistakes to show.
-        columns: images per row.
+        columns: images per row. Each title has two lines (true and predicted
+            class); with 4 columns the figure is about 6.4 inches wide, so a
+            page shows it near its own size and the 9-point titles stay about
+            12 pixels high (8 columns shrank them to about 6).
 
     Returns:
         The matplotlib Figure; when there is no mistake, a small figure that

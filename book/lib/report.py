@@ -105,7 +105,7 @@ WORDS: dict[str, dict[str, Any]] = {
     "data.class_names": {
         "en": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
-        "es": ("Camiseta/top", "Pantalón", "Jersey", "Vestido", "Abrigo",
+        "es": ("Camiseta/top", "Pantalón", "Suéter", "Vestido", "Abrigo",
                "Sandalia", "Camisa", "Zapatilla", "Bolso", "Botín"),
     },
     "data.unavailable": {
