@@ -127,14 +127,38 @@ WORDS: dict[str, dict[str, Any]] = {
             "({cause}).\n"
             "Cómo conseguirlo:\n"
             "  * Con internet (o en Colab), vuelve a ejecutar la celda: Keras "
-            "descarga una vez los cuatro ficheros en ~/.keras/datasets/fashion-mnist.\n"
+            "descarga una vez los cuatro archivos en ~/.keras/datasets/fashion-mnist.\n"
             "  * Sin conexión en Debian/Ubuntu: sudo apt-get install "
             "dataset-fashion-mnist y después exporta KERAS_HOME=/usr/share antes "
             "de abrir Jupyter (como root) o enlaza la carpeta en la caché de Keras:\n"
             "      mkdir -p ~/.keras/datasets && "
             "ln -s /usr/share/datasets/fashion-mnist ~/.keras/datasets/\n"
-            "  * O copia los cuatro ficheros .gz desde otra máquina en "
+            "  * O copia los cuatro archivos .gz desde otra máquina en "
             "~/.keras/datasets/fashion-mnist/."),
+    },
+    "data.corrupt": {
+        "en": (
+            "Fashion-MNIST is in the Keras cache, but damaged ({cause}). These "
+            "files are truncated or corrupt:\n{files}\n"
+            "Running the cell again fails the same way: Keras never downloads "
+            "over an existing file. How to fix it:\n"
+            "  * Delete them (rm {paths}) and run the cell again: with internet "
+            "(or in Colab) Keras downloads them afresh.\n"
+            "  * Offline, copy sound ones in their place: sudo apt-get install "
+            "--reinstall dataset-fashion-mnist puts them under "
+            "/usr/share/datasets/fashion-mnist, or copy the .gz files from "
+            "another machine."),
+        "es": (
+            "Fashion-MNIST está en la caché de Keras, pero dañado ({cause}). "
+            "Estos archivos están truncados o corruptos:\n{files}\n"
+            "Volver a ejecutar la celda falla igual: Keras nunca descarga sobre "
+            "un archivo que ya existe. Cómo arreglarlo:\n"
+            "  * Bórralos (rm {paths}) y vuelve a ejecutar la celda: con "
+            "internet (o en Colab) Keras los descarga de nuevo.\n"
+            "  * Sin conexión, copia unos sanos en su lugar: sudo apt-get "
+            "install --reinstall dataset-fashion-mnist los deja en "
+            "/usr/share/datasets/fashion-mnist, o copia los archivos .gz desde "
+            "otra máquina."),
     },
 }
 
