@@ -40,6 +40,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import colab_edition  # noqa: E402  (the Colab edition's converter)
+
 #: The site under test; BOOK_SITE_DIR tests another copy (for example a broken one).
 SITE = Path(os.environ.get("BOOK_SITE_DIR") or ROOT / "_build" / "html")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -403,8 +406,9 @@ def test_language_link_leads_to_the_twin_and_back(site, doc):
 def test_colab_button_opens_exactly_this_notebook(site, doc):
     repository = CONFIG["repository"]
     org_repo = repository["url"].removeprefix("https://github.com/").strip("/")
+    # The Colab edition (book/_ext/colab_edition.py), on the colab branch.
     expected = (f"https://colab.research.google.com/github/{org_repo}/blob/"
-                f"{repository['branch']}/{doc}.ipynb")
+                f"colab/{doc}.ipynb")
     assert (ROOT / f"{doc}.ipynb").is_file()
     assert site.visit(doc).colab_hrefs == [expected]
 
@@ -412,15 +416,15 @@ def test_colab_button_opens_exactly_this_notebook(site, doc):
 @pytest.mark.parametrize("doc", NOTEBOOKS)
 def test_download_button_serves_this_pages_notebook(site, doc):
     hrefs = site.visit(doc).download_hrefs
-    assert hrefs == [site.base + f"_sources/{doc}.ipynb"], "the .ipynb download link"
+    assert hrefs == [site.base + f"colab/{doc}.ipynb"], "the .ipynb download link"
     with urllib.request.urlopen(hrefs[0], timeout=30) as response:
         assert response.status == 200
         served = nbformat.reads(response.read().decode("utf-8"), as_version=4)
     nbformat.validate(served)
-    source = nbformat.read(ROOT / f"{doc}.ipynb", as_version=4)
-    # The page's own notebook: the same prose (code may be edited since the build).
-    prose = [[c.source for c in nb.cells if c.cell_type == "markdown"] for nb in (served, source)]
-    assert prose[0] == prose[1], f"the download is not {doc}.ipynb as it is in the repository"
+    # The Colab edition of this page's own notebook, with no MyST markup left.
+    assert served.metadata["book"]["source"] == f"{doc}.ipynb"
+    assert not [left for cell in served.cells if cell.cell_type == "markdown"
+                for left in colab_edition.myst_left(cell.source)]
 
 
 @pytest.mark.parametrize("doc", NOTEBOOKS)

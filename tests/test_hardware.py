@@ -53,3 +53,19 @@ def test_describe_this_machine_names_its_cpu_or_gpu():
     text = hardware.describe("en")
     assert (hardware.cpu_model() in text) or text.endswith(" GPU")
     assert report.word("hardware.cpu", "es")  # Both languages are there.
+
+
+def test_estimate_training_seconds_multiplies_a_timed_step_out_to_the_run(monkeypatch):
+    import time
+
+    import keras
+
+    clock = iter(range(0, 10_000))
+    # Each timed step takes exactly 1 "second": perf_counter counts calls.
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    seconds = hardware.estimate_training_seconds(
+        model, epochs=2, batch_size=100, validation_split=0.1, train_images=1_000, steps=3)
+    assert seconds == 1 * 9 * 2  # 9 batches of 100 in the 900 images fitted, 2 epochs.
+    with pytest.raises(ValueError, match="received steps=0"):
+        hardware.estimate_training_seconds(model, epochs=1, steps=0)

@@ -45,8 +45,18 @@ def test_format_number_errors():
         report.format_number(12, "en", -1)
 
 
-def test_glue_returns_nothing_so_cells_print_nothing():
+def test_glue_returns_nothing_so_cells_print_nothing(monkeypatch, capsys):
+    monkeypatch.setenv("BOOK_BUILD", "1")
     assert report.glue("answer", 42, "en") is None
+    assert capsys.readouterr().out == ""  # The website shows it in the prose only.
+
+
+def test_glue_shows_name_and_value_outside_a_book_build(monkeypatch, capsys):
+    # The Colab edition's prose points at this output (book/_ext/colab_edition.py).
+    monkeypatch.delenv("BOOK_BUILD", raising=False)
+    assert report.glue("mlp_params", 235146, "es") is None
+    assert report.glue("accuracy", 0.9143, "en", decimals=1, percent=True) is None
+    assert capsys.readouterr().out == f"mlp_params = 235{NBSP}146\naccuracy = 91.4%\n"
 
 
 @pytest.mark.parametrize("value, lang, decimals, percent, shown", [

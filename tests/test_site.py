@@ -5,6 +5,7 @@ when there is no build, unless BOOK_SITE_REQUIRED=1 (set by .ci/run, which
 builds the book before it runs the tests).
 """
 
+import json
 import os
 import re
 from pathlib import Path
@@ -32,18 +33,28 @@ def ids(path: Path) -> str:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
-def test_colab_button_opens_exactly_this_notebook(notebook):
+def test_colab_button_opens_this_pages_colab_edition(notebook):
+    # The converted notebook (book/_ext/colab_edition.py), on the branch that
+    # .github/workflows/pages.yml publishes it to; never the MyST source.
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     org_repo = repo["url"].removeprefix("https://github.com/")
     expected = (f"https://colab.research.google.com/github/{org_repo}/blob/"
-                f"{repo['branch']}/{notebook.relative_to(ROOT).as_posix()}")
-    assert f'href="{expected}"' in page(notebook)
+                f"colab/{notebook.relative_to(ROOT).as_posix()}")
+    html = page(notebook)
+    assert f'href="{expected}"' in html
+    assert html.count("https://colab.research.google.com/") == 1
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
-def test_download_and_repository_buttons(notebook):
+def test_download_button_serves_this_pages_colab_edition(notebook):
     html = page(notebook)
-    assert re.search(rf'href="[./]*_sources/{re.escape(ids(notebook))}"', html), "no .ipynb download"
+    match = re.search(rf'href="((?:\.\./)*colab/{re.escape(ids(notebook))})"', html)
+    assert match, "no download of the Colab edition"
+    assert "_sources/" + ids(notebook) not in html, "a download of the MyST source is left"
+    served = (SITE / "book" / notebook.parent.name / match.group(1)).resolve()
+    assert served == SITE / "colab" / ids(notebook) and served.is_file()
+    edition = json.loads(served.read_text(encoding="utf-8"))
+    assert edition["metadata"]["book"]["source"] == ids(notebook)
     repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     assert f'href="{repo_url}"' in html, "no repository button"
 

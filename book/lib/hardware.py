@@ -95,3 +95,54 @@ def describe(lang: str = "en") -> str:
     cores = cpu_count()
     key = "hardware.cpu_one_core" if cores == 1 else "hardware.cpu"
     return report.word(key, lang).format(model=cpu_model(), cores=cores)
+
+
+def estimate_training_seconds(model, *, epochs: int, batch_size: int = 32,
+                              learning_rate: float | None = None,
+                              validation_split: float | None = None,
+                              train_images: int = 60_000, steps: int = 5,
+                              **recipe) -> float:
+    """How long ``training.train`` would take here, from a few timed steps.
+
+    The Colab edition of each chapter calls this near the top, with the
+    chapter's models and their recipes (``models.RECIPES``, the defaults of
+    the parameters cell), so that a reader knows before a long run what it
+    costs on their machine. The steps run on random inputs of the model's
+    input shape: their speed does not depend on the pixels, and nothing is
+    learned from them.
+
+    Args:
+        model: a built Keras model with one image input and a softmax output
+            (it is compiled here, as ``training.train`` compiles it).
+        epochs, batch_size, learning_rate, validation_split: the recipe, as
+            ``training.train`` takes it; other recipe keys are ignored.
+        train_images: the images of the full run before the validation split.
+        steps: timed training steps, after two untimed ones (the first builds
+            the graph).
+
+    Returns:
+        Seconds: the median time of a step, times the steps of the run.
+    """
+    import statistics
+    import time
+
+    import keras
+    import numpy as np
+
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer; received steps={steps!r}.")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate or 1e-3),
+                  loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    shape = (batch_size, *model.input_shape[1:])
+    x = rng.random(shape, dtype=np.float32)
+    y = rng.integers(0, model.output_shape[-1], size=batch_size)
+    times = []
+    for step in range(steps + 2):
+        start = time.perf_counter()
+        model.train_on_batch(x, y)
+        if step >= 2:
+            times.append(time.perf_counter() - start)
+    fitted = int(train_images * (1 - (validation_split or 0)))
+    steps_per_epoch = -(-fitted // batch_size)
+    return statistics.median(times) * steps_per_epoch * epochs

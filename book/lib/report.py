@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from typing import Any
 
 import pandas as pd
@@ -275,8 +276,11 @@ def glue(name: str, value, lang: str | None = None, decimals: int = 0,
     """Hands a computed value to the page under ``name``, without displaying it.
 
     Numbers are formatted for ``lang`` first, so that ``{glue:text}`name``` in
-    the prose reads naturally in each language. Outside a Jupyter Book build
-    (in Colab, say) ``myst_nb`` may be missing: then the value is only returned.
+    the prose reads naturally in each language. Inside a Jupyter Book build
+    (``BOOK_BUILD=1``) nothing is displayed: the page shows the value in the
+    prose. Anywhere else (Colab, Jupyter, papermill) the cell's output shows
+    ``name = value``, which the Colab edition's prose points at
+    (``book/_ext/colab_edition.py``).
 
     Args:
         name: the key that the prose uses; unique within the page.
@@ -291,10 +295,18 @@ def glue(name: str, value, lang: str | None = None, decimals: int = 0,
         None, so that a ``glue`` call at the end of a cell prints nothing.
     """
     shown = page_value(value, lang, decimals, percent)
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:  # Colab and plain Jupyter need no glue.
+    if os.environ.get("BOOK_BUILD") != "1":
+        # Colab and plain Jupyter: the reader sees the value under its name.
+        if isinstance(shown, (str, numbers.Number)):
+            print(f"{name} = {shown}")
+        else:
+            from IPython.display import display
+
+            print(f"{name} =")
+            display(shown)
         return None
+    from myst_nb import glue as myst_glue
+
     myst_glue(name, shown, display=False)
     return None
 
