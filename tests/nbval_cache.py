@@ -237,7 +237,11 @@ def _locked(handle):
 # Timings: one file per notebook, a table at the end.
 # --------------------------------------------------------------------------
 
-_session_start = time.time()
+def pytest_configure(config):
+    # One token per pytest run, inherited by its xdist workers, so that the
+    # table at the end lists this run's notebooks only.
+    if not hasattr(config, "workerinput"):
+        os.environ["NBVAL_TIMINGS_RUN"] = f"{os.getpid()}-{time.time()}"
 
 
 def _timings_dir() -> Path:
@@ -254,7 +258,7 @@ def _write_timing(path: Path, run: dict) -> None:
     _timing_file(path).write_text(json.dumps({
         "notebook": path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path),
         "seconds": run["seconds"], "passed": not run["failed"],
-        "quick": execution.quick_mode(), "finished": time.time()}))
+        "quick": execution.quick_mode(), "run": os.environ.get("NBVAL_TIMINGS_RUN")}))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -264,7 +268,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for file in _timings_dir().glob("*.json"):
         with contextlib.suppress(ValueError, OSError):
             row = json.loads(file.read_text())
-            if row["finished"] >= _session_start:
+            if row.get("run") == os.environ.get("NBVAL_TIMINGS_RUN"):
                 rows.append(row)
     if not rows:
         return

@@ -174,9 +174,41 @@ def test_sidebar_lists_only_the_page_language(site):
 
 
 def test_spanish_search_page(site):
-    html = (site / "book" / "es" / "search.html").read_text(encoding="utf-8")
+    html = (site / "search-es.html").read_text(encoding="utf-8")
     assert re.search(r'<html[^>]* lang="es"', html) and "Búsqueda" in html
     assert html.count("searchtools.js") == 1 and "translations-es.js" in html
     assert (site / "_static" / "translations-es.js").is_file()
-    assert 'action="search.html"' in read(site, "es")
+    assert 'action="../../search-es.html"' in read(site, "es")
     assert 'action="../../search.html"' in read(site, "en")
+
+
+def test_strip_solutions_removes_gated_solutions_and_solution_blocks():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("```{exercise}\n:label: ex-a\n\nQuestion A\n```"),
+        nbformat.v4.new_markdown_cell("```{solution-start} ex-a\n:class: dropdown\n```"),
+        nbformat.v4.new_code_cell("answer_a = 42"),
+        nbformat.v4.new_markdown_cell("So A is 42.\n\n```{solution-end}\n```"),
+        nbformat.v4.new_markdown_cell(
+            "Between.\n\n```{solution} ex-b\n:class: dropdown\n\nB is 7.\n```\n\nAfter."),
+        nbformat.v4.new_code_cell("print('kept')"),
+    ]
+    assert bilingual.strip_solutions(nb) == 2
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert "answer_a" not in text and "42" not in text and "B is 7" not in text
+    assert "Question A" in text and "Between." in text and "After." in text
+    assert "print('kept')" in text
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "book").glob("[a-z][a-z]/*.ipynb")),
+                         ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_solution_of_the_book_can_be_stripped(notebook):
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    starts = sum("{solution-start}" in cell.source for cell in nb.cells
+                 if cell.cell_type == "markdown")
+    assert bilingual.strip_solutions(nb) >= starts
+    assert not any("{solution" in cell.source for cell in nb.cells)

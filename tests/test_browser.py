@@ -169,7 +169,10 @@ class _Recorder:
         self.console_errors.append(f"uncaught: {error}")
 
     def on_request_failed(self, request):
-        if request.url.startswith(self.base):
+        # A navigation (the language link clicked) cancels the requests still
+        # pending, e.g. the favicon: net::ERR_ABORTED says nothing of the file;
+        # a missing file answers 404, which on_response records.
+        if request.url.startswith(self.base) and request.failure != "net::ERR_ABORTED":
             self.failed_local.append(f"{request.url}: {request.failure}")
 
     def on_response(self, response):
@@ -229,6 +232,8 @@ _PHONE_LAYOUT = """() => {
   const content = document.querySelector('article') || document.body;
   const sticking_out = [];
   for (const el of content.querySelectorAll('*')) {
+    // MathJax's copy of each formula for screen readers is clipped to nothing.
+    if (el.closest('mjx-assistive-mml')) continue;
     const box = el.getBoundingClientRect();
     if (box.width > 0 && box.right > width + 1 && !scrolls(el)) {
       sticking_out.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : ''));

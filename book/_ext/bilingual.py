@@ -30,7 +30,7 @@ Almost everything goes through Sphinx's events and the page context:
 ``env-get-updated`` (after Sphinx's numbering) renumbers the chapters,
 ``html-page-context`` gives the templates the page's translator (Jinja's
 ``_()`` resolves ``gettext`` from the context), search box text, sidebar and
-search page, ``html-collect-pages`` writes ``book/es/search.html``, and
+search page, ``html-collect-pages`` writes ``search-es.html``, and
 ``book/_ext/templates/`` overrides the three theme components whose labels are
 English in the template itself. What is not public, each kept in one place:
 
@@ -117,6 +117,8 @@ def page_language(pagename: str, default: str) -> str:
     parts = pagename.split("/")
     if len(parts) >= 3 and parts[0] == "book" and parts[1] in LANGS:
         return parts[1]
+    if pagename.startswith("search-") and pagename.removeprefix("search-") in LANGS:
+        return pagename.removeprefix("search-")  # The search page of a language.
     return default
 
 
@@ -255,7 +257,12 @@ def _set_book_build(app: Sphinx, env, docnames) -> None:
 
 
 def _on_build_finished(app: Sphinx, exception) -> None:
-    """Leaves the process as the build found it: catalogs and environment."""
+    """Leaves the process as the build found it: catalogs and environment.
+
+    In a copy without solutions, also removes them from the downloadable notebooks.
+    """
+    if exception is None and getattr(app, "bilingual_hide_solutions", False):
+        _strip_downloadable_solutions(app)
     languages = getattr(app, "bilingual_languages", None)
     if languages is not None:
         languages.restore()
@@ -373,6 +380,49 @@ def _remove_solutions(doctree: nodes.document) -> None:
     for kind in (solution_node, solution_start_node, solution_end_node):
         for node in list(doctree.findall(kind)):
             node.parent.remove(node)
+
+
+_SOLUTION_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}", re.MULTILINE)
+_SOLUTION_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}", re.MULTILINE)
+_SOLUTION_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{solution\}.*?^(?P=fence)[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+
+
+def strip_solutions(notebook) -> int:
+    """Removes the solutions from a MyST notebook (an nbformat node), in place.
+
+    A gated solution is every cell from the markdown cell that opens
+    ``{solution-start}`` to the one that closes ``{solution-end}``, both included;
+    a ``{solution}`` directive inside a markdown cell is cut out of it.
+
+    Returns:
+        How many solutions were removed.
+    """
+    kept, removed, inside = [], 0, False
+    for cell in notebook.cells:
+        text = cell.source if cell.cell_type == "markdown" else ""
+        if not inside and _SOLUTION_START.search(text):
+            inside, removed = True, removed + 1
+        if inside:
+            if _SOLUTION_END.search(text):
+                inside = False
+            continue
+        if cell.cell_type == "markdown":
+            cell.source, count = _SOLUTION_BLOCK.subn("", cell.source)
+            removed += count
+        kept.append(cell)
+    notebook.cells = kept
+    return removed
+
+
+def _strip_downloadable_solutions(app: Sphinx) -> None:
+    """In a copy without solutions, the notebooks offered for download lack them too."""
+    import nbformat
+
+    for path in sorted((Path(app.outdir) / "_sources").rglob("*.ipynb")):
+        notebook = nbformat.read(str(path), as_version=4)
+        if strip_solutions(notebook):
+            nbformat.write(notebook, str(path))
 
 
 # --- Bibliographies ------------------------------------------------------------
@@ -579,15 +629,20 @@ def _sidebar_in_language(html: str, other: str) -> str:
 
 
 def _search_page(lang: str, default: str) -> str | None:
-    """``book/es/search`` for a language other than the site's; None otherwise."""
-    return f"book/{lang}/search" if lang in LANGS and lang != default else None
+    """``search-es`` for a language other than the site's; None otherwise.
+
+    It sits at the root of the site, beside Sphinx's ``search.html``, because
+    searchtools.js writes each result's link relative to the search page (a page
+    under ``book/es/`` would link to ``book/es/book/es/...``).
+    """
+    return f"search-{lang}" if lang in LANGS and lang != default else None
 
 
 def _collect_search_pages(app: Sphinx):
     """Writes a search page for each language other than the site's default.
 
     Sphinx writes one search page, ``search.html``, in the site's language.
-    ``book/es/search.html`` is the same page (results from the same index)
+    ``search-es.html`` is the same page (results from the same index)
     with Spanish chrome and Sphinx's Spanish catalog for searchtools.js's
     messages ("Resultados de la búsqueda"...).
     """
