@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from book.lib import blocks, costs  # noqa: E402
@@ -302,3 +303,110 @@ def test_se_block_needs_known_channels():
     inputs = keras.Input(shape=(8, 8, None))
     with pytest.raises(ValueError, match="se_block needs the number of input channels"):
         blocks.se_block(inputs, name="se")
+
+
+# ---------------------------------------------------------------------------
+# LeNet-5 and AlexNet (chapter lenet_alexnet).
+# ---------------------------------------------------------------------------
+
+#: LeNet-5's Table I (LeCun et al. 1998): the S2 maps of each C3 map.
+LENET_C3_TABLE = (
+    *[tuple((j + i) % 6 for i in range(3)) for j in range(6)],
+    *[tuple((j + i) % 6 for i in range(4)) for j in range(6)],
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5), tuple(range(6)))
+
+
+def test_conv_pool_block_alexnet_conv1_shapes_names_and_params():
+    model = block_model(blocks.conv_pool_block, (227, 227, 3), 96, 11, 4,
+                        lrn=True, pool_size=3, pool_strides=2, name="block1")
+    assert names(model) == ["block1_conv", "block1_lrn", "block1_pool"]
+    assert model.get_layer("block1_conv").output.shape[1:] == (55, 55, 96)
+    assert model.output_shape == (None, 27, 27, 96)  # (55 - 3) // 2 + 1.
+    assert model.count_params() == 11 * 11 * 3 * 96 + 96 == 34_944
+
+
+def test_conv_pool_block_groups_halve_weights_and_macs():
+    grouped = block_model(blocks.conv_pool_block, (27, 27, 96), 256, 5,
+                          padding="same", groups=2, name="block2")
+    full = block_model(blocks.conv_pool_block, (27, 27, 96), 256, 5,
+                       padding="same", name="block2")
+    assert grouped.count_params() == 5 * 5 * 48 * 256 + 256 == 307_456
+    assert full.count_params() == 5 * 5 * 96 * 256 + 256
+    assert (costs.layer_costs(grouped)["macs"].sum()
+            == 27 * 27 * 5 * 5 * 48 * 256
+            == costs.layer_costs(full)["macs"].sum() // 2)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(filters=0), "filters must be a positive integer; received filters=0"),
+    (dict(filters=-6), "received filters=-6"),
+    (dict(groups=5), "groups must divide both the input channels and filters"),
+    (dict(groups=0), "received groups=0"),
+    (dict(padding="full"), "padding must be one of"),
+    (dict(kernel_size=40), "too small for its 40x40 kernel"),
+    (dict(pool_size=30), "too small for its 30x30 pooling"),
+])
+def test_conv_pool_block_rejects_bad_arguments(kwargs, match):
+    arguments = dict(filters=96, kernel_size=11, strides=4, pool_size=3,
+                     pool_strides=2, name="block1", **{})
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        blocks.conv_pool_block(keras.Input(shape=(32, 32, 6)), **arguments)
+
+
+def test_conv_pool_block_names_the_stem_input_it_needs():
+    with pytest.raises(ValueError, match="a side of 8 pixels.*227x227"):
+        blocks.conv_pool_block(keras.Input(shape=(8, 8, 3)), 96, 11, 4,
+                               name="block1")
+
+
+def test_connection_table_conv_holds_lenet_c3s_1516_weights():
+    model = block_model(blocks.connection_table_conv, (14, 14, 6),
+                        LENET_C3_TABLE, 5, name="c3")
+    assert model.output_shape == (None, 10, 10, 16)
+    assert names(model) == ["c3_select1", "c3_select2", "c3_select3",
+                            "c3_conv1", "c3_conv2", "c3_conv3", "c3_concat"]
+    connections = sum(len(inputs) for inputs in LENET_C3_TABLE)
+    assert connections == 6 * 3 + 9 * 4 + 6 == 60
+    assert model.count_params() == 5 * 5 * connections + 16 == 1_516
+    table = costs.layer_costs(model)
+    assert table["params"].sum() == 1_516
+    assert table["macs"].sum() + table["bias_adds"].sum() == 151_600
+
+
+def test_connection_table_conv_computes_a_masked_full_convolution():
+    inputs = keras.Input(shape=(14, 14, 6))
+    partial = keras.Model(inputs, blocks.connection_table_conv(
+        inputs, LENET_C3_TABLE, 5, name="c3", activation=None))
+    # The same weights in a full 5x5 convolution, zero where Table I has no X.
+    kernel = np.zeros((5, 5, 6, 16), "float32")
+    bias = np.zeros(16, "float32")
+    j = 0
+    for r in (1, 2, 3):
+        conv = partial.get_layer(f"c3_conv{r}")
+        weights, biases = conv.get_weights()
+        per_map = weights.shape[2]
+        for m in range(weights.shape[3]):
+            kernel[:, :, list(LENET_C3_TABLE[j]), j] = weights[:, :, :, m]
+            assert per_map == len(LENET_C3_TABLE[j])
+            bias[j] = biases[m]
+            j += 1
+    full = keras.Sequential([keras.Input(shape=(14, 14, 6)),
+                             keras.layers.Conv2D(16, 5)])
+    full.layers[0].set_weights([kernel, bias])
+    images = np.random.default_rng(0).normal(size=(2, 14, 14, 6)).astype("float32")
+    np.testing.assert_allclose(partial.predict(images, verbose=0),
+                               full.predict(images, verbose=0), atol=1e-5)
+
+
+@pytest.mark.parametrize("table, match", [
+    ((), "at least one output map"),
+    (((0, 1), ()), r"table\[1\] must list distinct input channels"),
+    (((0, 0, 1),), r"table\[0\]"),
+    (((0, 9),), "from 0 to 5"),
+    (5, "one sequence of input channels per output map"),
+])
+def test_connection_table_conv_rejects_bad_tables(table, match):
+    with pytest.raises(ValueError, match=match):
+        blocks.connection_table_conv(keras.Input(shape=(14, 14, 6)), table, 5,
+                                     name="c3")

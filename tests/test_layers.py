@@ -109,3 +109,43 @@ def test_docstring_examples():
     results = runner.summarize(verbose=False)
     assert results.attempted > 0
     assert results.failed == 0
+
+
+# ---------------------------------------------------------------------------
+# SelectChannels (LeNet-5's partially connected C3, chapter lenet_alexnet).
+# ---------------------------------------------------------------------------
+
+
+def test_select_channels_copies_channels_in_order():
+    x = np.arange(2 * 3 * 3 * 6, dtype="float32").reshape(2, 3, 3, 6)
+    layer = lib_layers.SelectChannels((4, 0, 0, 5))
+    out = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_array_equal(out, x[..., [4, 0, 0, 5]])
+    assert layer.compute_output_shape((None, 3, 3, 6)) == (None, 3, 3, 4)
+
+
+def test_select_channels_is_serializable_and_free():
+    from book.lib import costs
+
+    inputs = keras.Input(shape=(5, 5, 6))
+    model = keras.Model(inputs, lib_layers.SelectChannels([1, 2], name="pick")(inputs))
+    again = keras.Model.from_config(model.get_config())
+    assert again.get_layer("pick").indices == (1, 2)
+    row = costs.layer_costs(model).set_index("name").loc["pick"]
+    assert row["params"] == row["macs"] == 0
+
+
+@pytest.mark.parametrize("indices, match", [
+    ((), "non-empty sequence of non-negative integers"),
+    ((0, -1), "received indices=\\(0, -1\\)"),
+    ((0, 1.5), "non-negative integers"),
+    ("012", "sequence of channel indices"),
+])
+def test_select_channels_rejects_bad_indices(indices, match):
+    with pytest.raises(ValueError, match=match):
+        lib_layers.SelectChannels(indices)
+
+
+def test_select_channels_rejects_a_channel_the_input_lacks():
+    with pytest.raises(ValueError, match="picks channel 6, but its input has 6"):
+        lib_layers.SelectChannels((0, 6))(keras.Input(shape=(5, 5, 6)))

@@ -17,7 +17,9 @@ from book.lib import costs, data, models, training  # noqa: E402
 
 BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn,
             "fashion_vgg": models.fashion_vgg,
-            "fashion_inception": models.fashion_inception}
+            "fashion_inception": models.fashion_inception,
+            "fashion_lenet": models.fashion_lenet,
+            "fashion_alexnet": models.fashion_alexnet}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -152,3 +154,52 @@ def test_fashion_inception_layers_params_and_macs():
     # The chapter compares it with fashion_cnn at about the same arithmetic.
     cnn_macs = costs.layer_costs(models.fashion_cnn())["macs"].sum()
     assert abs(expected_macs - cnn_macs) / cnn_macs < 0.05
+
+
+def test_fashion_lenet_layers_params_and_macs():
+    model = models.fashion_lenet()
+    table = costs.layer_costs(model).set_index("name")
+    assert list(table.index) == [
+        "image", "pad", "block1_conv", "block1_pool", "block2_conv",
+        "block2_pool", "c5", "flatten", "f6", "output"]
+    assert table.loc["pad", "output_shape"] == (32, 32, 1)
+    assert table.loc["block2_pool", "output_shape"] == (5, 5, 16)
+    assert table.loc["c5", "output_shape"] == (1, 1, 120)
+    # C1, C3 (fully connected), C5, F6 and the output, with their biases.
+    expected_params = ((5 * 5 * 1 + 1) * 6 + (5 * 5 * 6 + 1) * 16
+                       + (5 * 5 * 16 + 1) * 120 + (120 + 1) * 84 + (84 + 1) * 10)
+    expected_macs = (28 * 28 * 5 * 5 * 1 * 6 + 10 * 10 * 5 * 5 * 6 * 16
+                     + 5 * 5 * 16 * 120 + 120 * 84 + 84 * 10)
+    assert model.count_params() == table["params"].sum() == expected_params
+    assert expected_params == 61_706
+    assert table["macs"].sum() == expected_macs == 416_520
+
+
+def test_fashion_alexnet_layers_params_and_macs():
+    model = models.fashion_alexnet()
+    table = costs.layer_costs(model).set_index("name")
+    # No LRN (the chapter measures its cost in time) and no two-GPU split.
+    assert not [name for name in table.index if name.endswith("_lrn")]
+    assert all(layer.groups == 1 for layer in model.layers
+               if isinstance(layer, keras.layers.Conv2D))
+    assert [name for name in table.index if name.endswith("_pool")] == [
+        "block1_pool", "block2_pool", "block5_pool"]
+    assert table.loc["block1_pool", "output_shape"] == (13, 13, 16)
+    assert table.loc["block2_pool", "output_shape"] == (6, 6, 48)
+    assert table.loc["block5_pool", "output_shape"] == (2, 2, 48)
+    assert model.get_layer("block2_pool").pool_size == (3, 3)
+    assert model.get_layer("block2_pool").strides == (2, 2)  # Overlapping.
+    expected_params = (
+        (5 * 5 * 1 + 1) * 16 + (5 * 5 * 16 + 1) * 48 + (3 * 3 * 48 + 1) * 64
+        + (3 * 3 * 64 + 1) * 64 + (3 * 3 * 64 + 1) * 48
+        + (2 * 2 * 48 + 1) * 256 + (256 + 1) * 256 + (256 + 1) * 10)
+    expected_macs = (
+        28 * 28 * 5 * 5 * 1 * 16 + 13 * 13 * 5 * 5 * 16 * 48
+        + 6 * 6 * 3 * 3 * 48 * 64 + 6 * 6 * 3 * 3 * 64 * 64
+        + 6 * 6 * 3 * 3 * 64 * 48 + 192 * 256 + 256 * 256 + 256 * 10)
+    assert model.count_params() == table["params"].sum() == expected_params
+    assert table["macs"].sum() == expected_macs
+    # The chapter compares it with fashion_cnn at about the same arithmetic.
+    cnn_macs = costs.layer_costs(models.fashion_cnn())["macs"].sum()
+    assert abs(expected_macs - cnn_macs) / cnn_macs < 0.1
+

@@ -7,6 +7,10 @@ chapter composes a network from blocks the reader has already seen, and
 pattern, the one Keras' applications use, so that summaries, cost tables and
 error messages read like the paper:
 
+* :func:`conv_pool_block`: ``block1_conv``, ``block1_lrn``, ``block1_pool``
+  (LeNet-5 and AlexNet).
+* :func:`connection_table_conv`: ``c3_select1``, ``c3_conv1``... ``c3_concat``
+  (LeNet-5's partially connected C3).
 * :func:`vgg_block`: ``block1_conv1``, ``block1_conv2``, ``block1_pool``.
 * :func:`inception_module`: ``inception_3a_1x1``, ``inception_3a_3x3_reduce``...
 * :func:`residual_block`: ``conv2_block1_1_conv``, ``conv2_block1_2_bn``,
@@ -28,6 +32,8 @@ from __future__ import annotations
 import numbers
 
 from keras import layers
+
+from book.lib import layers as lib_layers
 
 #: Output channels of a bottleneck block per filter of its 3x3 convolution.
 BOTTLENECK_EXPANSION = 4
@@ -70,6 +76,183 @@ def _channels(x, block: str) -> int:
             f"shape {tuple(x.shape)}. Give keras.Input a shape whose last "
             "entry is known, e.g. keras.Input(shape=(56, 56, 64)).")
     return int(channels)
+
+
+# ---------------------------------------------------------------------------
+# LeNet-5 and AlexNet.
+# ---------------------------------------------------------------------------
+
+#: Padding modes of ``conv_pool_block``'s convolution.
+CONV_PADDINGS = ("valid", "same")
+
+
+def _check_fits(side: int, window: int, what: str, name: str) -> None:
+    if side < window:
+        raise ValueError(
+            f"The input of {name!r} is too small for its {what}: a side of "
+            f"{side} pixels, and the window needs at least {window}. Use a "
+            "larger input (AlexNet's stem expects 227x227), a smaller "
+            "kernel_size or strides, or padding='same'.")
+
+
+def conv_pool_block(x, filters: int, kernel_size: int, strides: int = 1, *,
+                    name: str, padding: str = "valid", groups: int = 1,
+                    activation: str = "relu", lrn: bool = False,
+                    pool_size: int | None = None,
+                    pool_strides: int | None = None):
+    """A convolution, then (optionally) LRN and max pooling: LeNet's and AlexNet's unit.
+
+    Taught in ``lenet_alexnet``. A ``kernel_size`` x ``kernel_size``
+    convolution with ``filters`` filters, ``strides`` and ``groups``
+    (``<name>_conv``); with ``lrn=True``, AlexNet's local response
+    normalization with the paper's constants (``<name>_lrn``,
+    ``book.lib.layers.LocalResponseNormalization``); with ``pool_size``, max
+    pooling (``<name>_pool``): ``pool_size=2`` for LeNet's 2x2 windows,
+    ``pool_size=3, pool_strides=2`` for AlexNet's overlapping pooling.
+
+    ``groups=2`` splits the input channels and the filters in two halves that
+    do not see each other, as AlexNet's two GPUs did in its conv2, conv4
+    and conv5: half the weights and half the MACs of the full convolution.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters: filters of the convolution.
+        kernel_size: side of its square kernel.
+        strides: its stride.
+        name: prefix of the layers' names, e.g. ``"block1"``.
+        padding: ``"valid"`` (no padding, as LeNet and AlexNet's conv1) or
+            ``"same"``.
+        groups: channel groups of the convolution; must divide the input
+            channels and ``filters``.
+        activation: the convolution's activation (``"relu"``, ``"tanh"``...).
+        lrn: whether local response normalization follows the convolution.
+        pool_size: side of the max-pooling window; None for no pooling.
+        pool_strides: the pooling's stride; None means ``pool_size``
+            (non-overlapping windows).
+
+    Returns:
+        The output tensor.
+
+    Raises:
+        ValueError: if ``filters``, ``kernel_size``, ``strides``, ``groups``,
+            ``pool_size`` or ``pool_strides`` is not a positive integer,
+            ``groups`` does not divide the input channels and ``filters``,
+            ``padding`` is not ``"valid"`` or ``"same"``, ``name`` is empty,
+            or the input is too small for the kernel or the pooling window.
+
+    Reference:
+        LeCun et al., "Gradient-Based Learning Applied to Document
+        Recognition", Proc. IEEE 1998, section II.B; Krizhevsky, Sutskever
+        and Hinton, "ImageNet Classification with Deep Convolutional Neural
+        Networks", NIPS 2012, sections 3.3-3.5 and figure 2.
+    """
+    filters = _check_positive(filters, "filters")
+    kernel_size = _check_positive(kernel_size, "kernel_size")
+    strides = _check_positive(strides, "strides")
+    groups = _check_positive(groups, "groups")
+    name = _check_name(name)
+    if padding not in CONV_PADDINGS:
+        raise ValueError(
+            f"padding must be one of {CONV_PADDINGS}; received "
+            f"padding={padding!r}.")
+    channels = _channels(x, "conv_pool_block")
+    if channels % groups or filters % groups:
+        raise ValueError(
+            "groups must divide both the input channels and filters, so that "
+            f"every group has as many of each; received groups={groups} for "
+            f"{channels} input channels and filters={filters}. Use groups=1, "
+            "or channel counts that are multiples of groups (AlexNet: 2).")
+    side = min(int(size) for size in x.shape[1:3] if size is not None)
+    if padding == "valid":
+        _check_fits(side, kernel_size, f"{kernel_size}x{kernel_size} kernel",
+                    name)
+        side = (side - kernel_size) // strides + 1
+    else:
+        side = -(-side // strides)
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                      groups=groups, activation=activation,
+                      name=f"{name}_conv")(x)
+    if lrn:
+        x = lib_layers.LocalResponseNormalization(name=f"{name}_lrn")(x)
+    if pool_size is not None:
+        pool_size = _check_positive(pool_size, "pool_size")
+        pool_strides = _check_positive(
+            pool_size if pool_strides is None else pool_strides, "pool_strides")
+        _check_fits(side, pool_size, f"{pool_size}x{pool_size} pooling", name)
+        x = layers.MaxPooling2D(pool_size, strides=pool_strides,
+                                name=f"{name}_pool")(x)
+    return x
+
+
+def connection_table_conv(x, table, kernel_size: int, *, name: str,
+                          activation: str = "tanh"):
+    """A convolution whose output maps see only some input maps (LeNet's C3).
+
+    Taught in ``lenet_alexnet``. ``table[j]`` lists the input channels that
+    output map ``j`` is connected to (LeNet-5's Table I, read by columns).
+    Consecutive maps with the same number of inputs form one run; each run
+    gathers the channels its maps need (``<name>_select<r>``,
+    ``lib_layers.SelectChannels``, a copy) and convolves them with a grouped
+    convolution, one group per map (``<name>_conv<r>``); the runs are
+    concatenated in the table's order (``<name>_concat``). The result holds
+    exactly the table's weights: ``kernel_size**2 * len(table[j]) + 1`` per
+    map, nothing masked, nothing wasted.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        table: one sequence of distinct input channel indices per output map.
+        kernel_size: side of the square kernels ('valid' padding, stride 1).
+        name: prefix of the layers' names, e.g. ``"c3"``.
+        activation: the activation of every map (LeNet: a scaled tanh).
+
+    Returns:
+        The output tensor, with ``len(table)`` channels.
+
+    Raises:
+        ValueError: if ``table`` is empty, a map has no inputs, repeats one,
+            or names a channel that the input does not have, if
+            ``kernel_size`` is not a positive integer, or ``name`` is empty.
+
+    Reference:
+        LeCun et al., "Gradient-Based Learning Applied to Document
+        Recognition", Proc. IEEE 1998, section II.B and Table I.
+    """
+    kernel_size = _check_positive(kernel_size, "kernel_size")
+    name = _check_name(name)
+    channels = _channels(x, "connection_table_conv")
+    if isinstance(table, (str, bytes)) or not hasattr(table, "__iter__"):
+        raise ValueError(
+            "table must be a sequence with one sequence of input channels per "
+            f"output map, e.g. ((0, 1, 2), (1, 2, 3)); received table={table!r}.")
+    table = [tuple(inputs) for inputs in table]
+    if not table:
+        raise ValueError("table must list at least one output map; received "
+                         "an empty table.")
+    for j, inputs in enumerate(table):
+        valid = all(not isinstance(i, bool) and isinstance(i, numbers.Integral)
+                    and 0 <= i < channels for i in inputs)
+        if not inputs or not valid or len(set(inputs)) != len(inputs):
+            raise ValueError(
+                f"table[{j}] must list distinct input channels from 0 to "
+                f"{channels - 1} (the input has {channels}); received "
+                f"table[{j}]={inputs!r}. Every output map needs at least one "
+                "input.")
+    runs = []  # Consecutive maps with the same number of inputs.
+    for inputs in table:
+        if runs and len(runs[-1][0]) == len(inputs):
+            runs[-1].append(inputs)
+        else:
+            runs.append([inputs])
+    outputs = []
+    for r, run in enumerate(runs, start=1):
+        gathered = lib_layers.SelectChannels(
+            [i for inputs in run for i in inputs], name=f"{name}_select{r}")(x)
+        outputs.append(layers.Conv2D(
+            len(run), kernel_size, groups=len(run), activation=activation,
+            name=f"{name}_conv{r}")(gathered))
+    if len(outputs) == 1:
+        return outputs[0]
+    return layers.Concatenate(name=f"{name}_concat")(outputs)
 
 
 # ---------------------------------------------------------------------------

@@ -853,6 +853,7 @@ ZERO_COST_LAYERS: tuple[type, ...] = (
     layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D,
     layers.AlphaDropout, layers.GaussianDropout, layers.GaussianNoise,
     layers.ActivityRegularization,
+    lib_layers.SelectChannels,
     *AUGMENTATION_LAYERS,
     *(_OPERATIONS[name] for name in (
         "reshape", "transpose", "expand_dims", "squeeze", "concatenate",

@@ -2,7 +2,8 @@
 
 Taught in the chapters on AlexNet, GoogLeNet and VGG (VGG-A's LRN variant):
 local response normalization, which those papers place after some of their
-first convolutions. A ``layers.Lambda`` around ``tf.nn`` would run, but it
+first convolutions; and, for LeNet-5's partially connected C3 (chapter
+``lenet_alexnet``), ``SelectChannels``, which copies chosen channels. A ``layers.Lambda`` around ``tf.nn`` would run, but it
 cannot be saved portably nor counted by ``book.lib.costs``; this layer can.
 
 Example:
@@ -116,4 +117,61 @@ class LocalResponseNormalization(keras.layers.Layer):
         config = super().get_config()
         config.update({"size": self.size, "k": self.k, "alpha": self.alpha,
                        "beta": self.beta})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="book")
+class SelectChannels(keras.layers.Layer):
+    """Copies some channels of its input, in a given order (no arithmetic).
+
+    Taught in ``lenet_alexnet``: LeNet-5's C3 connects each of its maps to
+    only some of S2's maps (the paper's Table I). ``blocks.connection_table_conv``
+    gathers those maps with this layer and convolves them with grouped
+    convolutions, so that the network holds exactly the paper's weights.
+    ``book.lib.costs`` counts it as free, a copy (``ZERO_COST_LAYERS``).
+
+    Args:
+        indices: the input channels to copy, in the output's order; a channel
+            may appear more than once.
+        **kwargs: the ``keras.layers.Layer`` arguments (``name``...).
+
+    Raises:
+        ValueError: if ``indices`` is empty or holds something other than
+            non-negative integers, or (when built) an index that the input
+            does not have.
+    """
+
+    def __init__(self, indices, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(indices, (str, bytes)) or not hasattr(indices, "__iter__"):
+            raise ValueError(
+                "indices must be a sequence of channel indices, e.g. (0, 1, 2); "
+                f"received indices={indices!r}.")
+        indices = tuple(indices)
+        if not indices or any(
+                isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < 0
+                for i in indices):
+            raise ValueError(
+                "indices must be a non-empty sequence of non-negative integers "
+                f"(channel positions); received indices={indices!r}.")
+        self.indices = tuple(int(i) for i in indices)
+
+    def build(self, input_shape: tuple) -> None:
+        channels = input_shape[-1]
+        if channels is None or max(self.indices) >= channels:
+            raise ValueError(
+                f"SelectChannels {self.name!r} picks channel {max(self.indices)}, "
+                f"but its input has {channels} channels (input_shape="
+                f"{tuple(input_shape)!r}). Pick indices from 0 to channels - 1.")
+        self.built = True
+
+    def call(self, inputs):
+        return ops.take(inputs, list(self.indices), axis=-1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], len(self.indices))
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({"indices": list(self.indices)})
         return config
