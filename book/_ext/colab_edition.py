@@ -84,7 +84,7 @@ WORDS = {
             "# training steps of each of its models, multiplied out to the full run\n"
             "# (the epochs of models.RECIPES, the defaults of the parameters cell).\n"),
         "timing_print": ('print(f"On this machine ({hardware.describe(\'en\')}), the full '
-                         'run of this chapter trains for about {minutes} minute(s).")'),
+                         'run of this chapter trains for about {duration}.")'),
         "gpu_print": ('print("A GPU trains it many times faster. In Colab: Runtime → '
                       'Change runtime type → T4 GPU, then run the notebook again from '
                       'the top.")'),
@@ -126,7 +126,7 @@ WORDS = {
             "# parámetros).\n"),
         "timing_print": ('print(f"En esta máquina ({hardware.describe(\'es\')}), la '
                          'ejecución completa de este capítulo entrena durante unos '
-                         '{minutes} minuto(s).")'),
+                         '{duration}.")'),
         "gpu_print": ('print("Con una GPU entrena muchas veces más rápido. En Colab: '
                       'Entorno de ejecución → Cambiar tipo de entorno de ejecución → '
                       'GPU T4, y vuelve a ejecutar el cuaderno desde el principio.")'),
@@ -636,11 +636,26 @@ def install_missing():
         importlib.invalidate_caches()
 
 
+def start_tensorflow_quietly():
+    """Starts TensorFlow with its C++ start-up log (written to stderr) silenced."""
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_logical_devices()  # Creates the devices, which logs too.
+    finally:
+        os.dup2(saved, 2)
+        os.close(null)
+        os.close(saved)
+
+
 try:
     REPO_ROOT = book_folder()
     install_missing()
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
+    start_tensorflow_quietly()
     import book.lib  # noqa: E402  (points Keras at a local copy of the data, if any)
 except Exception as error:
     raise SetupFailed({message!r}.format(error=error)) from None
@@ -663,7 +678,7 @@ def timing_cell_source(names: list[str], lang: str) -> str:
             + f"chapter_models = {tuple(names)!r}\n"
             + "seconds = sum(hardware.estimate_training_seconds(\n"
             + "    getattr(models, name)(), **models.RECIPES[name]) for name in chapter_models)\n"
-            + "minutes = max(1, round(seconds / 60))\n"
+            + 'duration = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"\n'
             + words["timing_print"] + "\n"
             + "if not hardware.gpu_names():\n    " + words["gpu_print"] + "\n")
 
@@ -765,10 +780,10 @@ def _top_cells(nb, chapter: Chapter, commit: str, repo_url: str, root: Path, nam
         page=chapter.page_url(chapter.docname), short=commit[:7],
         timing=WORDS[chapter.lang]["timing_note"] if models_trained else "",
         example=example, solution=WORDS[chapter.lang]["solution"].format(n="…"))
-    cells = [nbformat.v4.new_markdown_cell(_callout("", note, "")),
-             _code_cell(setup_cell_source(commit, chapter.lang, name, repo_url,
-                                          runtime_pins(nb, root)),
-                        tags=["colab-setup"])]
+    setup = _code_cell(setup_cell_source(commit, chapter.lang, name, repo_url,
+                                         runtime_pins(nb, root)), tags=["colab-setup"])
+    _fold(setup)  # Folded, as it is hidden on the website; it runs all the same.
+    cells = [nbformat.v4.new_markdown_cell(_callout("", note, "")), setup]
     if models_trained:
         cells.append(_code_cell(timing_cell_source(models_trained, chapter.lang),
                                 tags=["colab-timing"]))
@@ -794,6 +809,7 @@ def _solution_cells(solution: dict, cells, chapter: Chapter):
         code = _code_cell(_source(cells[i]), **copy.deepcopy(dict(cells[i].metadata)))
         code.metadata["colab"] = {"title": WORDS[chapter.lang]["solution_code"].format(n=number)}
         _fold(code)
+        code.metadata["jupyter"]["outputs_hidden"] = True  # No answer before it is opened.
         out.append(code)
     return out
 
