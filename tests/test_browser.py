@@ -627,11 +627,13 @@ def solution_free_build(tmp_path_factory):
     code and prose, which a failed removal would show without any output."""
     stem = _smallest_notebook_with_solutions()
     copy = tmp_path_factory.mktemp("no_solutions")
-    for rel in ("book/index.md", "book/references.bib", "book/__init__.py"):
+    for rel in ("book/index.md", "book/references.bib", "book/__init__.py", "requirements.txt"):
         (copy / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, copy / rel)
-    shutil.copytree(ROOT / "book" / "_ext", copy / "book" / "_ext",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    # The extensions, and the lib that the Colab edition reads (its imports and recipes).
+    for folder in ("_ext", "lib"):
+        shutil.copytree(ROOT / "book" / folder, copy / "book" / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     docs = []
     for lang in LANGS:
         for name in ("preface.md", f"{stem}.ipynb"):
@@ -681,7 +683,9 @@ def test_a_build_with_hide_solutions_has_no_solution_text(solution_free_build):
 def test_a_build_with_hide_solutions_offers_no_download_with_solutions(solution_free_build):
     html_dir, stem = solution_free_build
     leaks = []
-    for path in sorted((html_dir / "_sources").rglob("*.ipynb")):
+    downloads = [*(html_dir / "_sources").rglob("*.ipynb"), *(html_dir / "colab").rglob("*.ipynb")]
+    assert any((html_dir / "colab").rglob("*.ipynb")), "the copy has no Colab edition"
+    for path in sorted(downloads):
         sources = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
         lang = path.parent.name
         leaks += [f"{path.relative_to(html_dir)}: {t!r}"

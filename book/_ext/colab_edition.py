@@ -840,8 +840,12 @@ def chapters(root: Path = ROOT) -> list[Path]:
 
 def convert_book(root: Path = ROOT, out_dir: Path | None = None, commit: str | None = None,
                  repo_url: str | None = None, site_url: str | None = None,
-                 labels: dict | None = None, docnames=None) -> dict[str, object]:
+                 labels: dict | None = None, docnames=None,
+                 hide_solutions: bool = False) -> dict[str, object]:
     """Converts every chapter; writes ``<out_dir>/book/<lang>/<name>.ipynb`` when asked.
+
+    With ``hide_solutions`` (an instructor's copy) the solutions are left out,
+    as they are from the website.
 
     Returns:
         ``{docname: notebook}`` for every converted chapter.
@@ -864,8 +868,12 @@ def convert_book(root: Path = ROOT, out_dir: Path | None = None, commit: str | N
         docname = path.relative_to(root).with_suffix("").as_posix()
         chapter = Chapter(lang=path.parent.name, docname=docname, site_url=site_url,
                           titles=titles, labels=dict(labels or {}))
-        edition = convert_notebook(nbformat.read(path, as_version=4), chapter, commit,
-                                   repo_url, root)
+        source = nbformat.read(path, as_version=4)
+        if hide_solutions:
+            from bilingual import strip_solutions  # book/_ext, beside this module.
+
+            strip_solutions(source)
+        edition = convert_notebook(source, chapter, commit, repo_url, root)
         editions[docname] = edition
         if out_dir is not None:
             target = Path(out_dir) / f"{docname}.ipynb"
@@ -933,7 +941,8 @@ def _on_build_finished(app, exception) -> None:
     out = Path(app.outdir) / SITE_FOLDER
     editions = convert_book(root, out, repo_url=app.config.html_theme_options["repository_url"],
                             site_url=app.config.colab_edition_site_url or None,
-                            labels=_label_links(app), docnames=docnames)
+                            labels=_label_links(app), docnames=docnames,
+                            hide_solutions=getattr(app, "bilingual_hide_solutions", False))
     for docname, edition in editions.items():
         left = [item for cell in edition.cells if cell.cell_type == "markdown"
                 for item in myst_left(cell.source)]
