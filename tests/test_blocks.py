@@ -410,3 +410,57 @@ def test_connection_table_conv_rejects_bad_tables(table, match):
     with pytest.raises(ValueError, match=match):
         blocks.connection_table_conv(keras.Input(shape=(14, 14, 6)), table, 5,
                                      name="c3")
+
+
+# --- augmentation_block (chapter augmentation) ------------------------------
+
+def test_augmentation_block_layers_factors_and_no_weights():
+    model = block_model(blocks.augmentation_block, (28, 28, 1), contrast=0.2,
+                        flip="horizontal", rotation_degrees=20, name="augment")
+    assert names(model) == ["augment_flip", "augment_translation",
+                            "augment_rotation", "augment_zoom", "augment_contrast"]
+    # Degrees in, a fraction of a full turn to Keras: 20 / 360.
+    rotation = model.get_layer("augment_rotation")
+    assert rotation.get_config()["factor"] == (-20 / 360, 20 / 360)
+    assert rotation.get_config()["fill_mode"] == "constant"
+    assert model.get_layer("augment_flip").get_config()["mode"] == "horizontal"
+    assert model.get_layer("augment_contrast").get_config()["value_range"] == (0, 1)
+    assert model.count_params() == 0
+    # Free at inference: the identity, and no MACs in the cost table.
+    images = keras.random.uniform((4, 28, 28, 1), seed=1)
+    assert keras.ops.all(model(images, training=False) == images)
+    assert costs.layer_costs(model)["macs"].sum() == 0
+
+
+def test_augmentation_block_changes_images_in_training():
+    model = block_model(blocks.augmentation_block, (28, 28, 1), name="augment")
+    images = keras.random.uniform((4, 28, 28, 1), seed=1)
+    assert not keras.ops.all(model(images, training=True) == images)
+
+
+def test_augmentation_block_skips_changes_set_to_zero():
+    model = block_model(blocks.augmentation_block, (28, 28, 1), translation=0,
+                        zoom=0.0, name="aug")
+    assert names(model) == ["aug_rotation"]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"flip": "diagonal"}, ValueError, r"flip must be one of .*received flip='diagonal'"),
+    ({"fill_mode": "black"}, ValueError,
+     r"fill_mode must be one of .*received fill_mode='black'"),
+    ({"translation": 1.5}, ValueError,
+     r"translation must be a fraction .*received translation=1.5"),
+    ({"translation": "0.1"}, TypeError, r"translation must be a number"),
+    ({"zoom": -1.5}, ValueError, r"zoom must be a fraction .*received zoom=-1.5"),
+    ({"contrast": 1.0}, ValueError, r"contrast must be a fraction .*contrast=1.0"),
+    ({"rotation_degrees": 400}, ValueError,
+     r"in degrees, from 0 to 180; received rotation_degrees=400"),
+    ({"rotation_degrees": -10}, ValueError, r"received rotation_degrees=-10"),
+    ({"rotation_degrees": True}, TypeError, r"rotation_degrees must be a number"),
+    ({"seed": 1.5}, TypeError, r"seed must be an integer; received seed=1.5"),
+    ({"name": ""}, ValueError, r"name must be a non-empty string"),
+])
+def test_augmentation_block_bad_arguments(kwargs, error, message):
+    inputs = keras.Input(shape=(28, 28, 1))
+    with pytest.raises(error, match=message):
+        blocks.augmentation_block(inputs, **kwargs)

@@ -19,7 +19,8 @@ BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn
             "fashion_vgg": models.fashion_vgg,
             "fashion_inception": models.fashion_inception,
             "fashion_lenet": models.fashion_lenet,
-            "fashion_alexnet": models.fashion_alexnet}
+            "fashion_alexnet": models.fashion_alexnet,
+            "fashion_cnn_augmented": models.fashion_cnn_augmented}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -203,3 +204,20 @@ def test_fashion_alexnet_layers_params_and_macs():
     cnn_macs = costs.layer_costs(models.fashion_cnn())["macs"].sum()
     assert abs(expected_macs - cnn_macs) / cnn_macs < 0.1
 
+
+def test_fashion_cnn_augmented_is_fashion_cnn_behind_free_augmentation():
+    model, plain = models.fashion_cnn_augmented(), models.fashion_cnn()
+    table = costs.layer_costs(model).set_index("name")
+    augment = ["augment_translation", "augment_rotation", "augment_zoom"]
+    assert list(table.index) == ["image", *augment, *[
+        layer.name for layer in plain.layers[1:]]]
+    # The random layers hold no weights and cost nothing at inference.
+    assert (table.loc[augment, ["params", "macs"]] == 0).all().all()
+    assert model.count_params() == plain.count_params() == 241_546
+    assert table["macs"].sum() == 7_599_872
+    # The same starting weights as fashion_cnn: the chapter compares the two.
+    for a, b in zip(model.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    images = np.random.default_rng(0).random((4, *data.IMAGE_SHAPE), "float32")
+    np.testing.assert_allclose(model.predict(images, verbose=0),
+                               plain.predict(images, verbose=0), rtol=1e-6)

@@ -22,6 +22,8 @@ error messages read like the paper:
   ``<name>_pw``, ``<name>_pw_bn``, ``<name>_pw_relu``.
 * :func:`se_block`: ``<name>_squeeze``, ``<name>_reduce``, ``<name>_expand``,
   ``<name>_excite``.
+* :func:`augmentation_block`: ``<name>_flip``, ``<name>_translation``,
+  ``<name>_rotation``, ``<name>_zoom``, ``<name>_contrast``.
 
 The small Fashion-MNIST networks that the chapters train are built from these
 blocks in :mod:`book.lib.models`.
@@ -614,3 +616,125 @@ def se_block(x, ratio: int = 16, *, name: str):
     gates = layers.Dense(channels, activation="sigmoid",
                          name=f"{name}_expand")(gates)
     return layers.Multiply(name=f"{name}_excite")([x, gates])
+
+# ---------------------------------------------------------------------------
+# Data augmentation as layers (chapter ``augmentation``).
+# ---------------------------------------------------------------------------
+
+#: The flips that ``layers.RandomFlip`` accepts, and None for no flip.
+FLIP_MODES = (None, "horizontal", "vertical", "horizontal_and_vertical")
+
+#: How ``RandomTranslation``, ``RandomRotation`` and ``RandomZoom`` fill the
+#: pixels that come from outside the image.
+FILL_MODES = ("constant", "nearest", "reflect", "wrap")
+
+
+def _check_fraction(value, argument: str, hint: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{argument} must be a number; received {argument}={value!r} "
+            f"of type {type(value).__name__}. {hint}")
+    if not 0 <= value < 1:
+        raise ValueError(
+            f"{argument} must be a fraction of the image in [0, 1); received "
+            f"{argument}={value!r}. {hint}")
+    return float(value)
+
+
+def augmentation_block(x, *, flip: str | None = None,
+                       translation: float = 0.08, rotation_degrees: float = 8.0,
+                       zoom: float = 0.08, contrast: float = 0.0,
+                       fill_mode: str = "constant", seed: int = 42,
+                       name: str = "augment"):
+    """Random geometric changes of an image, as layers: active only in training.
+
+    Taught in ``augmentation``. In order: a random flip (``<name>_flip``), a
+    shift of up to ``translation`` of the height and of the width
+    (``<name>_translation``), a rotation of up to ``rotation_degrees`` either
+    way (``<name>_rotation``), a zoom in or out of up to ``zoom``
+    (``<name>_zoom``) and a contrast change of up to ``contrast``
+    (``<name>_contrast``); a change set to 0 (or ``flip=None``) adds no
+    layer. Keras' random layers are the identity at inference
+    (``training=False``: ``predict``, ``evaluate``), so the block costs
+    nothing there (``costs.AUGMENTATION_LAYERS``).
+
+    The rotation is given in degrees, the unit people think in, and turned
+    into the fraction of a full turn that ``layers.RandomRotation`` expects
+    (``rotation_degrees / 360``): ``RandomRotation(20)`` is an error, not
+    20 degrees.
+
+    Args:
+        x: the input images, ``(batch, height, width, channels)``, with values
+            in [0, 1] (``contrast`` keeps that range).
+        flip: ``"horizontal"`` (a mirror image), ``"vertical"``,
+            ``"horizontal_and_vertical"`` or None (the default: the shoes of
+            Fashion-MNIST all point the same way, and a flip makes images that
+            its test set does not hold).
+        translation: largest shift, as a fraction of the height and of the
+            width, in [0, 1).
+        rotation_degrees: largest rotation either way, in degrees, from 0 to
+            180.
+        zoom: largest zoom in or out, as a fraction of the size, in [0, 1).
+        contrast: largest contrast change, a fraction in [0, 1).
+        fill_mode: how pixels from outside the image are filled (one of
+            ``FILL_MODES``); ``"constant"`` fills with 0, the black background
+            of Fashion-MNIST, where Keras' default ``"reflect"`` would mirror
+            pieces of the garment into the gap.
+        seed: seed of each layer's random draws (the first layer's; the
+            next ones get ``seed + 1``, ``seed + 2``...).
+        name: prefix of the layers' names.
+
+    Returns:
+        The tensor of (in training) transformed images, of the input's shape.
+
+    Raises:
+        TypeError: if a factor is not a number or ``seed`` is not an integer.
+        ValueError: if ``flip`` or ``fill_mode`` is not one that Keras
+            accepts, a fraction is outside [0, 1), ``rotation_degrees`` is
+            outside [0, 180], or ``name`` is empty.
+    """
+    if flip not in FLIP_MODES:
+        raise ValueError(
+            f"flip must be one of {FLIP_MODES}; received flip={flip!r}.")
+    if fill_mode not in FILL_MODES:
+        raise ValueError(
+            f"fill_mode must be one of {FILL_MODES}; received "
+            f"fill_mode={fill_mode!r}.")
+    translation = _check_fraction(
+        translation, "translation", "For a shift of up to 10% pass 0.1.")
+    zoom = _check_fraction(zoom, "zoom", "For a zoom of up to 10% pass 0.1.")
+    contrast = _check_fraction(
+        contrast, "contrast", "For a contrast change of up to 20% pass 0.2.")
+    if (isinstance(rotation_degrees, bool)
+            or not isinstance(rotation_degrees, numbers.Real)):
+        raise TypeError(
+            "rotation_degrees must be a number of degrees; received "
+            f"rotation_degrees={rotation_degrees!r} of type "
+            f"{type(rotation_degrees).__name__}.")
+    if not 0 <= rotation_degrees <= 180:
+        raise ValueError(
+            "rotation_degrees is the largest rotation either way, in degrees, "
+            f"from 0 to 180; received rotation_degrees={rotation_degrees!r}. "
+            "For up to 20 degrees either way pass 20.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"seed must be an integer; received seed={seed!r} of type "
+            f"{type(seed).__name__}.")
+    name = _check_name(name)
+    seed = int(seed)
+    if flip is not None:
+        x = layers.RandomFlip(flip, seed=seed, name=f"{name}_flip")(x)
+    if translation:
+        x = layers.RandomTranslation(translation, translation,
+                                     fill_mode=fill_mode, seed=seed + 1,
+                                     name=f"{name}_translation")(x)
+    if rotation_degrees:
+        x = layers.RandomRotation(rotation_degrees / 360, fill_mode=fill_mode,
+                                  seed=seed + 2, name=f"{name}_rotation")(x)
+    if zoom:
+        x = layers.RandomZoom(zoom, fill_mode=fill_mode, seed=seed + 3,
+                              name=f"{name}_zoom")(x)
+    if contrast:
+        x = layers.RandomContrast(contrast, value_range=(0, 1), seed=seed + 4,
+                                  name=f"{name}_contrast")(x)
+    return x
