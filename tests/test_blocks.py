@@ -40,6 +40,11 @@ def resnet50():
 
 
 @pytest.fixture(scope="module")
+def resnet50v2():
+    return keras.applications.ResNet50V2(weights=None)
+
+
+@pytest.fixture(scope="module")
 def mobilenet():
     keras.backend.clear_session()
     return keras.applications.MobileNet(weights=None)
@@ -155,6 +160,64 @@ def test_bottleneck_block_matches_resnet50(resnet50, name, input_shape, filters,
     assert params_by_layer(model, f"{name}_") == params_by_layer(resnet50, f"{name}_")
 
 
+@pytest.mark.parametrize("option, shortcut_params", [
+    ("A", 0),  # Zero-padded identity: no weights.
+    ("B", 64 * 128 + 128 + BN * 128),  # A 1x1 projection with BN.
+    ("C", 64 * 128 + 128 + BN * 128),
+])
+def test_residual_block_shortcut_options_where_the_shape_changes(
+        option, shortcut_params):
+    model = block_model(blocks.residual_block, (56, 56, 64), 128, 2,
+                        shortcut_option=option, name="conv3_block1")
+    main_path = (3 * 3 * 64 * 128 + 128) + (3 * 3 * 128 * 128 + 128) + 2 * BN * 128
+    assert model.output_shape == (None, 28, 28, 128)
+    assert model.count_params() == main_path + shortcut_params
+
+
+def test_residual_block_option_a_pads_zeros_after_a_subsampled_identity():
+    model = block_model(blocks.residual_block, (4, 4, 2), 4, 2,
+                        shortcut_option="A", name="b")
+    shortcut = keras.Model(model.input, model.get_layer("b_0_merge").output)
+    x = np.arange(32, dtype="float32").reshape(1, 4, 4, 2)
+    expected = np.concatenate([x[:, ::2, ::2, :], np.zeros((1, 2, 2, 2))], axis=-1)
+    np.testing.assert_array_equal(shortcut.predict(x, verbose=0), expected)
+
+
+def test_residual_block_options_b_and_c_differ_only_where_the_shape_stays():
+    option_b = block_model(blocks.residual_block, (56, 56, 64), 64,
+                           shortcut_option="B", name="conv2_block2")
+    option_c = block_model(blocks.residual_block, (56, 56, 64), 64,
+                           shortcut_option="C", name="conv2_block2")
+    assert option_c.count_params() - option_b.count_params() == (
+        64 * 64 + 64 + BN * 64)
+
+
+def test_plain_block_is_the_residual_block_without_the_shortcut():
+    plain = block_model(blocks.plain_block, (56, 56, 64), 64, name="conv2_block1")
+    residual = block_model(blocks.residual_block, (56, 56, 64), 64,
+                           name="conv2_block1")
+    assert set(names(residual)) - set(names(plain)) == {"conv2_block1_add"}
+    assert plain.count_params() == residual.count_params()
+
+
+@pytest.mark.parametrize("name, input_shape, filters, stride, conv_shortcut", [
+    ("conv2_block1", (56, 56, 64), 64, 1, True),
+    ("conv2_block3", (56, 56, 256), 64, 2, False),
+    ("conv3_block2", (28, 28, 512), 128, 1, False),
+])
+def test_preact_bottleneck_block_matches_resnet50v2(
+        resnet50v2, name, input_shape, filters, stride, conv_shortcut):
+    model = block_model(blocks.preact_bottleneck_block, input_shape, filters,
+                        stride, conv_shortcut, name=name)
+    ours = params_by_layer(model, name)
+    # Keras leaves the subsampling pooling of the shortcut unnamed (no weights).
+    ours.pop(f"{name}_0_pool", None)
+    theirs = params_by_layer(resnet50v2, f"{name}_")
+    assert ours == theirs
+    expected_out = resnet50v2.get_layer(f"{name}_out").output.shape
+    assert model.output_shape == expected_out
+
+
 def test_bottleneck_block_identity_params():
     model = block_model(blocks.bottleneck_block, (56, 56, 256), 64, name="conv2_block2")
     assert "conv2_block2_0_conv" not in names(model)
@@ -236,6 +299,9 @@ EVERY_BLOCK = {
     "inception_module": (blocks.inception_module, (8, 8, 4), (2, 2, 4, 2, 4, 2)),
     "residual_block": (blocks.residual_block, (8, 8, 4), (8, 2)),
     "bottleneck_block": (blocks.bottleneck_block, (8, 8, 4), (2, 2)),
+    "plain_block": (blocks.plain_block, (8, 8, 4), (8, 2)),
+    "preact_bottleneck_block": (blocks.preact_bottleneck_block, (8, 8, 4),
+                                (2, 2, True)),
     "separable_block": (blocks.separable_block, (8, 8, 4), (8, 2)),
     "se_block": (blocks.se_block, (8, 8, 16), (4,)),
 }
@@ -284,6 +350,20 @@ def test_every_block_needs_a_name(block, name):
      r"stride_on must be one of \('1x1', '3x3'\).*received stride_on='first'"),
     (blocks.bottleneck_block, (8, 8, 16), (8, 1, False), {},
      r"received 16 input channels for 32 output channels and stride=1"),
+    (blocks.residual_block, (8, 8, 8), (8,), {"shortcut_option": "D"},
+     r"shortcut_option must be one of \('A', 'B', 'C'\).*received "
+     r"shortcut_option='D'"),
+    (blocks.residual_block, (8, 8, 8), (8, 1, True), {"shortcut_option": "C"},
+     r"either shortcut_option or conv_shortcut, not both; received "
+     r"shortcut_option='C' and conv_shortcut=True"),
+    (blocks.residual_block, (8, 8, 16), (8,), {"shortcut_option": "A"},
+     r"cannot reduce them; received 16 input channels for 8 output channels"),
+    (blocks.plain_block, (8, 8, 3), (8, 0), {},
+     r"stride must be a positive integer; received stride=0"),
+    (blocks.preact_bottleneck_block, (8, 8, 16), (8, 1, False), {},
+     r"received 16 input channels for 32 output channels \(4 \* filters\)"),
+    (blocks.preact_bottleneck_block, (8, 8, 32), (8, 1, None), {},
+     r"conv_shortcut must be True .* received conv_shortcut=None"),
     (blocks.separable_block, (8, 8, 3), (16, -2), {},
      r"stride must be a positive integer; received stride=-2"),
     (blocks.separable_block, (8, 8, 3), (0,), {},

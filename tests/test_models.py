@@ -20,7 +20,8 @@ BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn
             "fashion_inception": models.fashion_inception,
             "fashion_lenet": models.fashion_lenet,
             "fashion_alexnet": models.fashion_alexnet,
-            "fashion_cnn_augmented": models.fashion_cnn_augmented}
+            "fashion_cnn_augmented": models.fashion_cnn_augmented,
+            "fashion_cnn_tunable": models.fashion_cnn_tunable}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -221,3 +222,39 @@ def test_fashion_cnn_augmented_is_fashion_cnn_behind_free_augmentation():
     images = np.random.default_rng(0).random((4, *data.IMAGE_SHAPE), "float32")
     np.testing.assert_allclose(model.predict(images, verbose=0),
                                plain.predict(images, verbose=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("base_filters", [8, 16, 32])
+def test_fashion_cnn_tunable_params_and_macs(base_filters):
+    b = base_filters
+    model = models.fashion_cnn_tunable(base_filters=b, dropout=0.2)
+    table = costs.layer_costs(model)
+    expected_params = ((3 * 3 * 1 + 1) * b + (3 * 3 * b + 1) * 2 * b
+                       + (3 * 3 * 2 * b + 1) * 4 * b + (3 * 3 * 4 * b + 1) * 128
+                       + (128 + 1) * 10)
+    expected_macs = (28 * 28 * 3 * 3 * 1 * b + 14 * 14 * 3 * 3 * b * 2 * b
+                     + 7 * 7 * 3 * 3 * 2 * b * 4 * b + 3 * 3 * 4 * b * 128 + 128 * 10)
+    assert model.count_params() == table["params"].sum() == expected_params
+    assert table["macs"].sum() == expected_macs
+    assert model.get_layer("dropout").rate == 0.2
+
+
+def test_fashion_cnn_tunable_defaults_are_fashion_cnn():
+    tunable, cnn = models.fashion_cnn_tunable(), models.fashion_cnn()
+    assert tunable.count_params() == cnn.count_params() == 241_546
+    assert costs.layer_costs(tunable)["macs"].sum() == 7_599_872
+    assert [layer.name for layer in tunable.layers] == [
+        layer.name for layer in cnn.layers]
+    for a, b in zip(tunable.get_weights(), cnn.get_weights()):
+        np.testing.assert_array_equal(a, b)  # Same seed, same initial weights.
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(base_filters=0), "base_filters must be a positive integer"),
+    (dict(base_filters=8.0), "received base_filters=8.0"),
+    (dict(dropout=1.0), "dropout must be a rate in"),
+    (dict(dropout=-0.1), "received dropout=-0.1"),
+])
+def test_fashion_cnn_tunable_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        models.fashion_cnn_tunable(**kwargs)

@@ -18,6 +18,13 @@ error messages read like the paper:
   ``conv2_block1_out``.
 * :func:`bottleneck_block`: the same pattern, up to ``<name>_3_conv``, as
   ``keras.applications.ResNet50`` (``conv4_block2_1_conv``).
+* :func:`plain_block`: :func:`residual_block` without its shortcut, the same
+  names (``<name>_1_conv``... ``<name>_out``), for the plain networks of
+  ``resnet``.
+* :func:`preact_bottleneck_block`: ResNet v2's block, as
+  ``keras.applications.ResNet50V2``: ``<name>_preact_bn``, ``<name>_preact_relu``,
+  ``<name>_0_conv`` or ``<name>_0_pool``, ``<name>_1_conv``... ``<name>_3_conv``,
+  ``<name>_out`` (the add).
 * :func:`separable_block`: ``<name>_dw``, ``<name>_dw_bn``, ``<name>_dw_relu``,
   ``<name>_pw``, ``<name>_pw_bn``, ``<name>_pw_relu``.
 * :func:`se_block`: ``<name>_squeeze``, ``<name>_reduce``, ``<name>_expand``,
@@ -42,6 +49,11 @@ BOTTLENECK_EXPANSION = 4
 
 #: Where a strided bottleneck block puts its stride (see ``bottleneck_block``).
 STRIDE_POSITIONS = ("1x1", "3x3")
+
+#: The shortcuts of He et al. (2016), section 4.1, for ``residual_block``:
+#: "A" zero-pads the identity where the channels grow (no parameters), "B"
+#: projects (1x1 convolution and BN) only there, "C" projects in every block.
+SHORTCUT_OPTIONS = ("A", "B", "C")
 
 #: ``BatchNormalization``'s epsilon in Keras' ResNet, kept so that a block
 #: built here computes what ``keras.applications.ResNet50``'s block computes.
@@ -397,9 +409,77 @@ def _shortcut(x, channels_out: int, stride: int, conv_shortcut: bool | None,
                     relu=False)
 
 
+def _zero_pad_shortcut(x, channels_out: int, stride: int, name: str):
+    """Option A: the identity, subsampled with the stride and zero-padded on channels.
+
+    Subsampling keeps one pixel in ``stride`` along each side (a 1x1 max
+    pooling, ``<name>_0_pool``, as Keras' ResNet v2 subsamples its
+    shortcuts); the new channels are zeros appended after the old ones
+    (``<name>_0_pad``, a ``ZeroPadding3D`` on the channel axis between two
+    reshapes, ``<name>_0_split`` and ``<name>_0_merge``). No weights.
+    """
+    channels_in = _channels(x, "a residual block")
+    if channels_out < channels_in:
+        raise ValueError(
+            "shortcut_option='A' pads the shortcut with zero channels, so it "
+            f"cannot reduce them; received {channels_in} input channels for "
+            f"{channels_out} output channels. Use option 'B' or 'C' (a 1x1 "
+            "projection).")
+    if stride != 1:
+        x = layers.MaxPooling2D(1, strides=stride, name=f"{name}_0_pool")(x)
+    extra = channels_out - channels_in
+    if extra:
+        height, width = x.shape[1], x.shape[2]
+        x = layers.Reshape((height, width, channels_in, 1),
+                           name=f"{name}_0_split")(x)
+        x = layers.ZeroPadding3D(((0, 0), (0, 0), (0, extra)),
+                                 name=f"{name}_0_pad")(x)
+        x = layers.Reshape((height, width, channels_out),
+                           name=f"{name}_0_merge")(x)
+    return x
+
+
+def plain_block(x, filters: int, stride: int = 1, *, name: str,
+                use_bias: bool = True):
+    """``residual_block`` without its shortcut: two 3x3 convolutions with BN and ReLU.
+
+    Taught in ``resnet``, where a "plain" network made of these blocks is
+    compared with the same network made of residual blocks (He et al. 2016,
+    figure 3, middle). The layers have the residual block's names
+    (``<name>_1_conv``, ``<name>_1_bn``, ``<name>_1_relu``, ``<name>_2_conv``,
+    ``<name>_2_bn``, ``<name>_out``), so that the two networks differ only
+    by the shortcuts and the adds.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters: filters of both 3x3 convolutions.
+        stride: stride of the first convolution.
+        name: prefix of the layers' names, e.g. ``"conv2_block1"``.
+        use_bias: biases in the convolutions (see ``residual_block``).
+
+    Returns:
+        The output tensor: ``filters`` channels, height and width divided by
+        ``stride``.
+
+    Raises:
+        ValueError: if ``filters`` or ``stride`` is not a positive integer, or
+            ``name`` is empty.
+
+    Reference:
+        He et al., "Deep Residual Learning for Image Recognition", CVPR 2016,
+        figure 3 (middle) and section 3.4.
+    """
+    filters = _check_positive(filters, "filters")
+    stride = _check_positive(stride, "stride")
+    name = _check_name(name)
+    x = _conv_bn(x, filters, 3, stride, use_bias, f"{name}_1")
+    x = _conv_bn(x, filters, 3, 1, use_bias, f"{name}_2", relu=False)
+    return layers.Activation("relu", name=f"{name}_out")(x)
+
+
 def residual_block(x, filters: int, stride: int = 1,
                    conv_shortcut: bool | None = None, *, name: str,
-                   use_bias: bool = True):
+                   use_bias: bool = True, shortcut_option: str | None = None):
     """A basic residual block: two 3x3 convolutions and a shortcut, added.
 
     Taught in ``resnet`` (ResNet-18 and ResNet-34). The main path is a 3x3
@@ -426,6 +506,13 @@ def residual_block(x, filters: int, stride: int = 1,
             default, so that parameter counts match it), although the BN that
             follows each convolution makes them redundant; False saves one
             parameter per output channel of each convolution.
+        shortcut_option: the paper's name for the shortcut, instead of
+            ``conv_shortcut``: ``"A"`` (the identity; where the shape
+            changes, the input subsampled with the stride,
+            ``<name>_0_pool``, and zero-padded to ``filters`` channels,
+            ``<name>_0_pad``: no parameters), ``"B"`` (a projection only
+            where the shape changes, as ``conv_shortcut=None``) or ``"C"``
+            (a projection in every block, as ``conv_shortcut=True``).
 
     Returns:
         The output tensor: ``filters`` channels, height and width divided by
@@ -433,17 +520,35 @@ def residual_block(x, filters: int, stride: int = 1,
 
     Raises:
         ValueError: if ``filters`` or ``stride`` is not a positive integer,
-            ``name`` is empty, or ``conv_shortcut=False`` where the shape
-            changes.
+            ``name`` is empty, ``conv_shortcut=False`` where the shape
+            changes, ``shortcut_option`` is not ``"A"``, ``"B"`` or ``"C"``,
+            or both ``shortcut_option`` and ``conv_shortcut`` are given, or
+            option ``"A"`` would have to drop channels.
 
     Reference:
         He et al., "Deep Residual Learning for Image Recognition", CVPR 2016,
-        figure 2, figure 5 (left) and table 1.
+        figure 2, figure 5 (left), table 1 and section 4.1 (options A-C).
     """
     filters = _check_positive(filters, "filters")
     stride = _check_positive(stride, "stride")
     name = _check_name(name)
-    shortcut = _shortcut(x, filters, stride, conv_shortcut, use_bias, name)
+    if shortcut_option is not None:
+        if shortcut_option not in SHORTCUT_OPTIONS:
+            raise ValueError(
+                f"shortcut_option must be one of {SHORTCUT_OPTIONS} (He et al. "
+                "2016, section 4.1); received "
+                f"shortcut_option={shortcut_option!r}.")
+        if conv_shortcut is not None:
+            raise ValueError(
+                "give either shortcut_option or conv_shortcut, not both; "
+                f"received shortcut_option={shortcut_option!r} and "
+                f"conv_shortcut={conv_shortcut!r}. Option 'B' is "
+                "conv_shortcut=None and option 'C' conv_shortcut=True.")
+        conv_shortcut = {"B": None, "C": True}.get(shortcut_option)
+    if shortcut_option == "A":
+        shortcut = _zero_pad_shortcut(x, filters, stride, name)
+    else:
+        shortcut = _shortcut(x, filters, stride, conv_shortcut, use_bias, name)
     x = _conv_bn(x, filters, 3, stride, use_bias, f"{name}_1")
     x = _conv_bn(x, filters, 3, 1, use_bias, f"{name}_2", relu=False)
     x = layers.Add(name=f"{name}_add")([shortcut, x])
@@ -518,6 +623,87 @@ def bottleneck_block(x, filters: int, stride: int = 1,
     x = _conv_bn(x, channels_out, 1, 1, use_bias, f"{name}_3", relu=False)
     x = layers.Add(name=f"{name}_add")([shortcut, x])
     return layers.Activation("relu", name=f"{name}_out")(x)
+
+
+def preact_bottleneck_block(x, filters: int, stride: int = 1,
+                            conv_shortcut: bool = False, *, name: str):
+    """ResNet v2's pre-activation bottleneck: BN and ReLU before each convolution.
+
+    Taught in ``resnet``. As ``residual_block_v2`` of Keras'
+    ``applications/resnet.py`` (``keras.applications.ResNet50V2``), layer for
+    layer: BN and ReLU of the input (``<name>_preact_bn``,
+    ``<name>_preact_relu``); the shortcut, a 1x1 projection of that
+    pre-activated input to ``4 * filters`` channels with the stride
+    (``<name>_0_conv``, ``conv_shortcut=True``) or the raw input, subsampled
+    by a 1x1 max pooling where ``stride > 1`` (``<name>_0_pool``); the main
+    path, a 1x1 convolution (``<name>_1_conv``, no bias), BN, ReLU, an
+    explicit padding and a 3x3 convolution with the stride (``<name>_2_pad``,
+    ``<name>_2_conv``, no bias), BN, ReLU, and a 1x1 convolution to
+    ``4 * filters`` (``<name>_3_conv``, with bias); the sum
+    (``<name>_out``) is not followed by a ReLU: the path from one block's
+    input to the next block's is a clean identity.
+
+    Args:
+        x: the input tensor, ``(batch, height, width, channels)``.
+        filters: filters of the first two convolutions; the block outputs
+            ``4 * filters`` channels.
+        stride: stride of the 3x3 convolution and of the shortcut (Keras
+            puts it in the last block of a stage).
+        conv_shortcut: True for a 1x1 projection (the first block of a
+            stage), False for the identity.
+        name: prefix of the layers' names, e.g. ``"conv2_block1"``.
+
+    Returns:
+        The output tensor: ``4 * filters`` channels, height and width divided
+        by ``stride``.
+
+    Raises:
+        ValueError: if ``filters`` or ``stride`` is not a positive integer,
+            ``name`` is empty, ``conv_shortcut`` is not a bool, or
+            ``conv_shortcut=False`` where the channels change.
+
+    Reference:
+        He et al., "Identity Mappings in Deep Residual Networks", ECCV 2016,
+        figure 1 (b) and figure 4 (e).
+    """
+    filters = _check_positive(filters, "filters")
+    stride = _check_positive(stride, "stride")
+    name = _check_name(name)
+    if not isinstance(conv_shortcut, bool):
+        raise ValueError(
+            "conv_shortcut must be True (a 1x1 projection) or False (the "
+            f"identity); received conv_shortcut={conv_shortcut!r}.")
+    channels_out = BOTTLENECK_EXPANSION * filters
+    channels_in = _channels(x, "preact_bottleneck_block")
+    if not conv_shortcut and channels_in != channels_out:
+        raise ValueError(
+            "an identity shortcut needs as many input channels as the block "
+            f"outputs; received {channels_in} input channels for "
+            f"{channels_out} output channels (4 * filters). Pass "
+            "conv_shortcut=True for a 1x1 projection.")
+    preact = layers.BatchNormalization(epsilon=_RESNET_BN_EPSILON,
+                                       name=f"{name}_preact_bn")(x)
+    preact = layers.Activation("relu", name=f"{name}_preact_relu")(preact)
+    if conv_shortcut:
+        shortcut = layers.Conv2D(channels_out, 1, strides=stride,
+                                 name=f"{name}_0_conv")(preact)
+    elif stride > 1:
+        shortcut = layers.MaxPooling2D(1, strides=stride,
+                                       name=f"{name}_0_pool")(x)
+    else:
+        shortcut = x
+    x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_1_conv")(preact)
+    x = layers.BatchNormalization(epsilon=_RESNET_BN_EPSILON,
+                                  name=f"{name}_1_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_1_relu")(x)
+    x = layers.ZeroPadding2D(1, name=f"{name}_2_pad")(x)
+    x = layers.Conv2D(filters, 3, strides=stride, use_bias=False,
+                      name=f"{name}_2_conv")(x)
+    x = layers.BatchNormalization(epsilon=_RESNET_BN_EPSILON,
+                                  name=f"{name}_2_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_2_relu")(x)
+    x = layers.Conv2D(channels_out, 1, name=f"{name}_3_conv")(x)
+    return layers.Add(name=f"{name}_out")([shortcut, x])
 
 
 # ---------------------------------------------------------------------------

@@ -848,7 +848,7 @@ AUGMENTATION_LAYERS: tuple[type, ...] = tuple(
 ZERO_COST_LAYERS: tuple[type, ...] = (
     layers.InputLayer, layers.Identity, layers.Flatten, layers.Reshape,
     layers.Permute, layers.Concatenate,
-    layers.ZeroPadding1D, layers.ZeroPadding2D,
+    layers.ZeroPadding1D, layers.ZeroPadding2D, layers.ZeroPadding3D,
     layers.Cropping1D, layers.Cropping2D,
     layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D,
     layers.AlphaDropout, layers.GaussianDropout, layers.GaussianNoise,
