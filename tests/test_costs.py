@@ -365,6 +365,10 @@ LAYER_CASES = [
      (55, 55, 96), (55, 55, 96), {"norm_ops": (5 + 4) * 55 * 55 * 96}),
     ("local_response_norm_3", lib_layers.LocalResponseNormalization(size=3),
      (27, 27, 256), (27, 27, 256), {"norm_ops": (3 + 4) * 27 * 27 * 256}),
+    # LeNet-5's output: a subtraction and a multiply-accumulate per centre
+    # weight; the 840 centres are fixed but are weights all the same.
+    ("euclidean_rbf", lib_layers.EuclideanRBF(10), (84,), (10,),
+     {"params": 84 * 10, "macs": 84 * 10, "elementwise_ops": 84 * 10}),
 ]
 
 

@@ -149,3 +149,48 @@ def test_select_channels_rejects_bad_indices(indices, match):
 def test_select_channels_rejects_a_channel_the_input_lacks():
     with pytest.raises(ValueError, match="picks channel 6, but its input has 6"):
         lib_layers.SelectChannels((0, 6))(keras.Input(shape=(5, 5, 6)))
+
+
+# ---------------------------------------------------------------------------
+# EuclideanRBF (LeNet-5's output layer, chapter lenet_alexnet).
+
+
+def test_euclidean_rbf_is_squared_distance_to_fixed_centres():
+    layer = lib_layers.EuclideanRBF(10)
+    inputs = np.random.default_rng(1).normal(size=(3, 84)).astype("float32")
+    outputs = keras.ops.convert_to_numpy(layer(inputs))
+    centres = keras.ops.convert_to_numpy(layer.centres)
+    assert centres.shape == (84, 10) and set(np.unique(centres)) == {-1.0, 1.0}
+    by_hand = ((inputs[:, :, None] - centres[None]) ** 2).sum(axis=1)
+    np.testing.assert_allclose(outputs, by_hand, rtol=1e-5)
+    assert not layer.trainable_weights and len(layer.non_trainable_weights) == 1
+    # Each centre is nearest to itself: the smallest output wins.
+    distances = keras.ops.convert_to_numpy(layer(centres.T))
+    assert (distances.argmin(axis=1) == np.arange(10)).all()
+
+
+def test_euclidean_rbf_save_and_load(tmp_path):
+    inputs = keras.Input(shape=(84,))
+    model = keras.Model(inputs, lib_layers.EuclideanRBF(10, seed=3, name="rbf")(inputs))
+    path = tmp_path / "rbf.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    x = np.random.default_rng(0).normal(size=(2, 84)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+    assert loaded.get_layer("rbf").get_config()["seed"] == 3
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"units": 0}, r"units must be a positive integer.*received units=0"),
+    ({"units": 2.5}, r"units must be a positive integer"),
+    ({"units": 10, "seed": -1}, r"seed must be a non-negative integer.*seed=-1"),
+])
+def test_euclidean_rbf_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        lib_layers.EuclideanRBF(**kwargs)
+
+
+def test_euclidean_rbf_needs_flat_inputs():
+    with pytest.raises(ValueError, match=r"flat inputs.*Put a Flatten"):
+        lib_layers.EuclideanRBF(10)(keras.Input(shape=(5, 5, 16)))

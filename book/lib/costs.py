@@ -667,6 +667,13 @@ def _local_response_norm(layer, inputs, outputs):
     return {"norm_ops": (layer.size + 4) * _elements(outputs[0])}
 
 
+def _euclidean_rbf(layer, inputs, outputs):
+    # y_i = sum_j (x_j - w_ij)^2: per weight, a subtraction and a
+    # multiply-accumulate (the square added to the sum), as a dense layer.
+    weights = inputs[0][-1] * layer.units
+    return {"params": weights, "macs": weights, "elementwise_ops": weights}
+
+
 def _elementwise_op(operation, inputs, outputs):
     # x + y, x * s, x + 3.0, -x: one op per output element, whatever the
     # operands (tensors or constants) and their broadcasting.
@@ -811,6 +818,7 @@ HANDLERS: dict[type, Handler] = {
     layers.CenterCrop: _center_crop,
     layers.AutoContrast: _auto_contrast,
     lib_layers.LocalResponseNormalization: _local_response_norm,
+    lib_layers.EuclideanRBF: _euclidean_rbf,
     # Arithmetic written with operators or keras.ops in a functional model.
     **{_OPERATIONS[name]: _elementwise_op for name in (
         "add", "subtract", "multiply", "divide", "true_divide", "negative",

@@ -3,8 +3,10 @@
 Taught in the chapters on AlexNet, GoogLeNet and VGG (VGG-A's LRN variant):
 local response normalization, which those papers place after some of their
 first convolutions; and, for LeNet-5's partially connected C3 (chapter
-``lenet_alexnet``), ``SelectChannels``, which copies chosen channels. A ``layers.Lambda`` around ``tf.nn`` would run, but it
-cannot be saved portably nor counted by ``book.lib.costs``; this layer can.
+``lenet_alexnet``), ``SelectChannels``, which copies chosen channels, and
+``EuclideanRBF``, LeNet-5's output layer. A ``layers.Lambda`` around ``tf.nn``
+would run, but it cannot be saved portably nor counted by ``book.lib.costs``;
+these layers can.
 
 Example:
     >>> import keras
@@ -21,6 +23,7 @@ import numbers
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -174,4 +177,69 @@ class SelectChannels(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"indices": list(self.indices)})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="book")
+class EuclideanRBF(keras.layers.Layer):
+    """LeNet-5's output: one Euclidean radial basis function unit per class.
+
+    Taught in ``lenet_alexnet``. Unit ``i`` outputs the squared distance
+    between the input vector and a fixed centre ``w_i``:
+    ``y_i = sum_j (x_j - w_ij) ** 2``; the class with the *smallest* output
+    wins. The paper draws each centre as a 7x12 bitmap of +1 and -1 and
+    keeps it fixed; here the centres are random signs (``seed``), also
+    fixed (non-trainable weights). ``book.lib.costs`` counts a subtraction
+    and a multiply-accumulate per weight (as a dense layer without bias).
+
+    Args:
+        units: output units (classes), a positive integer.
+        seed: seed of the random +1/-1 centres, a non-negative integer.
+        **kwargs: the ``keras.layers.Layer`` arguments (``name``...).
+
+    Raises:
+        ValueError: if ``units`` or ``seed`` is not a (positive, resp.
+            non-negative) integer, or (when built) the input's last axis is
+            unknown.
+
+    Reference:
+        LeCun et al., "Gradient-Based Learning Applied to Document
+        Recognition", Proc. IEEE 1998, section II.B, equation (7).
+    """
+
+    def __init__(self, units: int, seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, numbers.Integral) \
+                or units < 1:
+            raise ValueError(
+                "units must be a positive integer (one unit per class, e.g. 10); "
+                f"received units={units!r}.")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) \
+                or seed < 0:
+            raise ValueError(
+                "seed must be a non-negative integer (it draws the fixed +1/-1 "
+                f"centres); received seed={seed!r}.")
+        self.units, self.seed = int(units), int(seed)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 2 or input_shape[-1] is None:
+            raise ValueError(
+                "EuclideanRBF needs flat inputs with a known size, (batch, "
+                f"features); received input_shape={tuple(input_shape)!r}. Put a "
+                "Flatten or Dense layer before it.")
+        signs = np.sign(np.random.default_rng(self.seed).normal(
+            size=(input_shape[-1], self.units)))
+        self.centres = self.add_weight(
+            name="centres", shape=(input_shape[-1], self.units), trainable=False,
+            initializer=lambda shape, dtype=None: ops.cast(signs, dtype))
+
+    def call(self, inputs):
+        return ops.sum(ops.square(inputs[:, :, None] - self.centres[None]), axis=1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.units)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({"units": self.units, "seed": self.seed})
         return config
