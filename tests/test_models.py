@@ -18,6 +18,7 @@ from book.lib import costs, data, models, training  # noqa: E402
 BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn,
             "fashion_vgg": models.fashion_vgg,
             "fashion_inception": models.fashion_inception,
+            "fashion_resnet": models.fashion_resnet,
             "fashion_lenet": models.fashion_lenet,
             "fashion_alexnet": models.fashion_alexnet,
             "fashion_cnn_augmented": models.fashion_cnn_augmented,
@@ -122,6 +123,37 @@ def test_blocks_live_in_blocks_not_here():
     """One home per block: models builds from book.lib.blocks (tests/test_blocks.py)."""
     for block in ("conv_block", "vgg_block", "inception_module"):
         assert not hasattr(models, block), f"models.{block}: blocks live in book.lib.blocks"
+
+
+def test_fashion_resnet_is_resnet20_with_option_a_shortcuts():
+    model = models.fashion_resnet()
+    table = costs.layer_costs(model).set_index("name")
+    weighted = [layer for layer in model.layers if hasattr(layer, "kernel")]
+    assert len(weighted) == 6 * 3 + 2  # ResNet-20: 6n + 2 layers with weights.
+    assert table.loc["conv2_block3_out", "output_shape"] == (14, 14, 16)
+    assert table.loc["conv3_block3_out", "output_shape"] == (7, 7, 32)
+    assert table.loc["conv4_block3_out", "output_shape"] == (4, 4, 64)
+    # Option A: the shortcuts have no weights; the two that grow are padded.
+    assert "conv3_block1_0_conv" not in table.index
+    assert table.loc["conv3_block1_0_merge", "output_shape"] == (7, 7, 32)
+    bn = 4  # gamma, beta, moving mean and variance per channel.
+    expected_params = (
+        (3 * 3 * 1 * 16 + bn * 16)
+        + 3 * 2 * (3 * 3 * 16 * 16 + bn * 16)
+        + (3 * 3 * 16 * 32) + 5 * (3 * 3 * 32 * 32) + 6 * bn * 32
+        + (3 * 3 * 32 * 64) + 5 * (3 * 3 * 64 * 64) + 6 * bn * 64
+        + (64 * 10 + 10))
+    expected_macs = (
+        14 * 14 * 3 * 3 * 1 * 16
+        + 14 * 14 * 6 * (3 * 3 * 16 * 16)
+        + 7 * 7 * (3 * 3 * 16 * 32 + 5 * 3 * 3 * 32 * 32)
+        + 4 * 4 * (3 * 3 * 32 * 64 + 5 * 3 * 3 * 64 * 64)
+        + 64 * 10)
+    assert model.count_params() == expected_params == 270_810
+    assert table["macs"].sum() == expected_macs == 8_466_112
+    # Nine adds, one per block, in their own column.
+    adds = table[table["type"] == "Add"]
+    assert len(adds) == 9 and (adds["elementwise_ops"] > 0).all()
 
 
 def test_fashion_inception_layers_params_and_macs():

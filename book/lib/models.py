@@ -22,6 +22,7 @@ The models:
 * :func:`fashion_cnn`: the small convolutional network of ``first_cnn``.
 * :func:`fashion_vgg`: the slim VGG of ``vgg``.
 * :func:`fashion_inception`: the small Inception network of ``inception``.
+* :func:`fashion_resnet`: the small ResNet (CIFAR-style ResNet-20) of ``resnet``.
 * :func:`fashion_cnn_augmented`: ``fashion_cnn`` behind an augmentation
   block, of ``augmentation``.
 * :func:`fashion_cnn_tunable`: ``fashion_cnn`` with its filters and dropout
@@ -62,6 +63,12 @@ RECIPES: dict[str, dict] = {
     # there, and the chapter reports each model's seconds per epoch.
     "fashion_inception": dict(epochs=8, batch_size=128, learning_rate=1e-3,
                               validation_split=0.1),
+    # resnet: about 9 M MACs per image, but 20 layers with batch
+    # normalization run at a few hundred images per second on a 2-core CPU,
+    # so it gets 3 epochs (about 5 minutes there); the chapter's table shows
+    # each model's epochs beside its accuracy.
+    "fashion_resnet": dict(epochs=3, batch_size=128, learning_rate=1e-3,
+                           validation_split=0.1),
     # augmentation: 2,000 training images (data.take_subset), so that the
     # network overfits, validated on 5,000 other training images passed as
     # validation_data. fashion_cnn trains with this same recipe there, for a
@@ -420,3 +427,53 @@ def fashion_cnn_tunable(base_filters: int = 32, dropout: float = 0.5,
     outputs = layers.Dense(data.NUM_CLASSES, activation="softmax",
                            name="output")(x)
     return keras.Model(inputs, outputs, name="fashion_cnn_tunable")
+
+
+#: (filters, blocks, stride of the first block) of the three stages of
+#: ``fashion_resnet``: He et al. (2016), section 4.2, with n = 3 (ResNet-20).
+#: 14x14 -> 7x7 -> 4x4 after a strided stem.
+FASHION_RESNET_STAGES = ((16, 3, 1), (32, 3, 2), (64, 3, 2))
+
+
+def fashion_resnet(seed: int | None = 42) -> keras.Model:
+    """The small ResNet of the chapter ``resnet``: the CIFAR ResNet-20, on 14x14 maps.
+
+    He et al.'s network for CIFAR-10 (section 4.2): a 3x3 convolution with
+    16 filters, three stages of ``n = 3`` basic residual blocks
+    (``blocks.residual_block``) with 16, 32 and 64 filters, the first block
+    of the second and third stage with stride 2, global average pooling and
+    a 10-way softmax: 6n + 2 = 20 layers with weights. The shortcuts are the
+    paper's option A (zero-padded identities, no parameters), and the
+    convolutions have no biases (batch normalization follows each one). One
+    change for the CPU: the stem convolution has stride 2 (``conv1``, 28 ->
+    14), so the stages see 14x14, 7x7 and 4x4 maps instead of the paper's
+    32x32, 16x16 and 8x8 (``FASHION_RESNET_STAGES``): 270,810 parameters
+    and 8,466,112 MACs per image, near ``fashion_cnn``'s 7.6 million.
+
+    Args:
+        seed: seeds the initial weights (``config.set_seeds``) before building;
+            None keeps the current random state.
+
+    Returns:
+        An uncompiled functional ``keras.Model`` named ``fashion_resnet``.
+
+    Reference:
+        He et al., "Deep Residual Learning for Image Recognition", CVPR 2016,
+        section 4.2.
+    """
+    _seed(seed)
+    inputs = keras.Input(shape=data.IMAGE_SHAPE, name="image")
+    x = layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False,
+                      name="conv1_conv")(inputs)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    for stage, (filters, num_blocks, stride) in enumerate(
+            FASHION_RESNET_STAGES, start=2):
+        for block in range(1, num_blocks + 1):
+            x = blocks.residual_block(
+                x, filters, stride if block == 1 else 1, use_bias=False,
+                shortcut_option="A", name=f"conv{stage}_block{block}")
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Dense(data.NUM_CLASSES, activation="softmax",
+                           name="predictions")(x)
+    return keras.Model(inputs, outputs, name="fashion_resnet")
