@@ -106,18 +106,19 @@ def kernel_environment():
     """Sets ``KERNEL_ENVIRONMENT`` for the duration, then restores the old values."""
     previous = {name: os.environ.get(name) for name in KERNEL_ENVIRONMENT}
     try:
-        for name, value in KERNEL_ENVIRONMENT.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(KERNEL_ENVIRONMENT)
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(previous)
+
+
+def _set_environment(values: dict) -> None:
+    """Sets each variable to its value; None means unset."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.hookimpl(hookwrapper=True)
