@@ -19,6 +19,9 @@ BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn
             "fashion_vgg": models.fashion_vgg,
             "fashion_inception": models.fashion_inception,
             "fashion_resnet": models.fashion_resnet,
+            "fashion_inception_resnet": models.fashion_inception_resnet,
+            "fashion_inception_resnet_unscaled":
+                models.fashion_inception_resnet_unscaled,
             "fashion_lenet": models.fashion_lenet,
             "fashion_alexnet": models.fashion_alexnet,
             "fashion_cnn_augmented": models.fashion_cnn_augmented,

@@ -29,6 +29,13 @@ error messages read like the paper:
   ``<name>_pw``, ``<name>_pw_bn``, ``<name>_pw_relu``.
 * :func:`se_block`: ``<name>_squeeze``, ``<name>_reduce``, ``<name>_expand``,
   ``<name>_excite``.
+* :func:`conv_bn_relu`, :func:`inception_v4_stem`, :func:`inception_a`,
+  :func:`inception_b`, :func:`inception_c`, :func:`reduction_a`,
+  :func:`reduction_b`, :func:`inception_resnet_reduction_b`,
+  :func:`inception_resnet_block` (Inception-v4 and Inception-ResNet):
+  ``mixed_5b_branch1_1x7``-style names, ``<name>_branch<b>_<kernel>``,
+  ``<name>_concat``; the residual ones ``<name>_mixed``, ``<name>_conv``,
+  ``<name>_scale``, ``<name>_add``, ``<name>_ac``.
 * :func:`augmentation_block`: ``<name>_flip``, ``<name>_translation``,
   ``<name>_rotation``, ``<name>_zoom``, ``<name>_contrast``.
 
@@ -923,4 +930,373 @@ def augmentation_block(x, *, flip: str | None = None,
     if contrast:
         x = layers.RandomContrast(contrast, value_range=(0, 1), seed=seed + 4,
                                   name=f"{name}_contrast")(x)
+    return x
+
+
+# ---------------------------------------------------------------------------
+# Inception-v4 and Inception-ResNet (Szegedy et al., 2017).
+# ---------------------------------------------------------------------------
+
+#: Table 1 of Szegedy et al. (2017): the filters (k, l, m, n) of Reduction-A
+#: in each network: ``k`` 1x1, ``l`` 3x3 and ``m`` 3x3 with stride 2 in one
+#: branch, ``n`` 3x3 with stride 2 in another.
+REDUCTION_A_FILTERS = {
+    "inception_v4": (192, 224, 256, 384),
+    "inception_resnet_v1": (192, 192, 256, 384),
+    "inception_resnet_v2": (256, 256, 384, 384),
+}
+
+#: Branches of the Inception-ResNet-v2 blocks (figures 16, 17 and 19): per
+#: branch, the (filters, kernel size) of each convolution in order. The
+#: linear 1x1 projection that follows restores the input's channels.
+INCEPTION_RESNET_A = (((32, 1),), ((32, 1), (32, 3)),
+                      ((32, 1), (48, 3), (64, 3)))
+INCEPTION_RESNET_B = (((192, 1),), ((128, 1), (160, (1, 7)), (192, (7, 1))))
+INCEPTION_RESNET_C = (((192, 1),), ((192, 1), (224, (1, 3)), (256, (3, 1))))
+
+#: Branches of Inception-ResNet-v2's Reduction-B (figure 18), before the
+#: max-pooling branch; the last convolution of each has stride 2.
+INCEPTION_RESNET_REDUCTION_B = ((256, 384), (256, 288), (256, 288, 320))
+
+#: The residual scaling that the paper recommends (section 3.3, figure 20).
+RESIDUAL_SCALE_RANGE = (0.1, 0.3)
+
+_PADDINGS = ("valid", "same")
+
+
+def _kernel_text(kernel_size) -> str:
+    k_h, k_w = ((kernel_size, kernel_size) if isinstance(kernel_size, int)
+                else tuple(kernel_size))
+    return f"{k_h}x{k_w}"
+
+
+def _check_padding(padding) -> str:
+    if padding not in _PADDINGS:
+        raise ValueError(
+            f"padding must be one of {_PADDINGS}: 'valid' as in the paper's "
+            "figures ('V'), 'same' to keep small inputs from shrinking; "
+            f"received padding={padding!r}.")
+    return padding
+
+
+def conv_bn_relu(x, filters: int, kernel_size, strides: int = 1,
+                 padding: str = "same", *, name: str):
+    """The unit of the Inception-v4 family: convolution, BN and ReLU.
+
+    Taught in ``inception_v4``. As in the authors' TF-slim code and
+    ``keras.applications.InceptionResNetV2``: the convolution has no bias
+    and the batch normalization no scale (``scale=False``: the ReLU that
+    follows makes a per-channel scale redundant), so each output channel
+    costs ``k_h * k_w * c_in`` weights and 3 BN numbers (beta, moving mean
+    and moving variance). Layers: ``<name>_conv``, ``<name>_bn``,
+    ``<name>_relu``.
+
+    Args:
+        x: the input tensor.
+        filters: output channels.
+        kernel_size: an int or ``(k_h, k_w)``, e.g. ``(1, 7)``.
+        strides: the stride.
+        padding: ``'same'`` or ``'valid'`` (the figures' "V").
+        name: prefix of the layers' names.
+
+    Returns:
+        The output tensor.
+
+    Raises:
+        ValueError: for a non-positive ``filters`` or ``strides``, another
+            padding, or an empty ``name``.
+    """
+    filters = _check_positive(filters, "filters")
+    strides = _check_positive(strides, "strides")
+    padding = _check_padding(padding)
+    name = _check_name(name)
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                      use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(scale=False, name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def _check_fits_valid(x, window: int, block: str) -> None:
+    for side in x.shape[1:3]:
+        if side is not None and side < window:
+            raise ValueError(
+                f"{block} needs inputs of at least {window}x{window} with "
+                f"padding='valid'; received a tensor of shape "
+                f"{tuple(x.shape)}. Use padding='same' for small inputs.")
+
+
+def inception_v4_stem(x, *, name: str = "stem"):
+    """The stem of Inception-v4 and Inception-ResNet-v2 (figure 3).
+
+    299x299x3 -> 149x149x32 -> 147x147x32 -> 147x147x64 -> 73x73x160
+    (max pooling | 3x3 stride 2) -> 71x71x192 (two branches, one with a
+    7x1 and a 1x7) -> 35x35x384 (3x3 stride 2 | max pooling). Layers:
+    ``<name>_conv1``... ``<name>_conv3``, ``<name>_mixed1_pool``,
+    ``<name>_mixed1_3x3``, ``<name>_mixed1``, ``<name>_mixed2_branch0_1x1``...,
+    ``<name>_mixed2``, ``<name>_mixed3_3x3``, ``<name>_mixed3_pool``,
+    ``<name>_mixed3`` (each convolution a :func:`conv_bn_relu`).
+
+    Raises:
+        ValueError: for an empty ``name`` or an input under 75x75.
+
+    Reference:
+        Szegedy et al., "Inception-v4, Inception-ResNet and the Impact of
+        Residual Connections on Learning", AAAI 2017, figure 3.
+    """
+    name = _check_name(name)
+    _check_fits_valid(x, 75, "inception_v4_stem")
+    x = conv_bn_relu(x, 32, 3, 2, "valid", name=f"{name}_conv1")
+    x = conv_bn_relu(x, 32, 3, 1, "valid", name=f"{name}_conv2")
+    x = conv_bn_relu(x, 64, 3, name=f"{name}_conv3")
+    pool = layers.MaxPooling2D(3, 2, name=f"{name}_mixed1_pool")(x)
+    conv = conv_bn_relu(x, 96, 3, 2, "valid", name=f"{name}_mixed1_3x3")
+    x = layers.Concatenate(name=f"{name}_mixed1")([pool, conv])
+    branch0 = conv_bn_relu(x, 64, 1, name=f"{name}_mixed2_branch0_1x1")
+    branch0 = conv_bn_relu(branch0, 96, 3, 1, "valid",
+                           name=f"{name}_mixed2_branch0_3x3")
+    branch1 = conv_bn_relu(x, 64, 1, name=f"{name}_mixed2_branch1_1x1")
+    branch1 = conv_bn_relu(branch1, 64, (7, 1), name=f"{name}_mixed2_branch1_7x1")
+    branch1 = conv_bn_relu(branch1, 64, (1, 7), name=f"{name}_mixed2_branch1_1x7")
+    branch1 = conv_bn_relu(branch1, 96, 3, 1, "valid",
+                           name=f"{name}_mixed2_branch1_3x3")
+    x = layers.Concatenate(name=f"{name}_mixed2")([branch0, branch1])
+    conv = conv_bn_relu(x, 192, 3, 2, "valid", name=f"{name}_mixed3_3x3")
+    pool = layers.MaxPooling2D(3, 2, name=f"{name}_mixed3_pool")(x)
+    return layers.Concatenate(name=f"{name}_mixed3")([conv, pool])
+
+
+def _pool_projection(x, filters: int, name: str):
+    x = layers.AveragePooling2D(3, 1, padding="same",
+                                name=f"{name}_branch0_pool")(x)
+    return conv_bn_relu(x, filters, 1, name=f"{name}_branch0_1x1")
+
+
+def inception_a(x, *, name: str):
+    """Inception-v4's Inception-A block (figure 4), 35x35x384 -> 35x35x384.
+
+    Four branches: 3x3 average pooling then 96 1x1; 96 1x1; 64 1x1 then 96
+    3x3; 64 1x1 then two 96 3x3. Layers ``<name>_branch<b>_<kernel>`` (a
+    second kernel of the same size gets ``b``: ``<name>_branch3_3x3b``)
+    and ``<name>_concat``.
+
+    Reference:
+        Szegedy et al. (2017), figure 4.
+    """
+    name = _check_name(name)
+    branch0 = _pool_projection(x, 96, name)
+    branch1 = conv_bn_relu(x, 96, 1, name=f"{name}_branch1_1x1")
+    branch2 = conv_bn_relu(x, 64, 1, name=f"{name}_branch2_1x1")
+    branch2 = conv_bn_relu(branch2, 96, 3, name=f"{name}_branch2_3x3")
+    branch3 = conv_bn_relu(x, 64, 1, name=f"{name}_branch3_1x1")
+    branch3 = conv_bn_relu(branch3, 96, 3, name=f"{name}_branch3_3x3")
+    branch3 = conv_bn_relu(branch3, 96, 3, name=f"{name}_branch3_3x3b")
+    return layers.Concatenate(name=f"{name}_concat")(
+        [branch0, branch1, branch2, branch3])
+
+
+def inception_b(x, *, name: str):
+    """Inception-v4's Inception-B block (figure 5), 17x17x1024 -> 17x17x1024.
+
+    Four branches: average pooling then 128 1x1; 384 1x1; 192 1x1, 224
+    1x7, 256 7x1; 192 1x1, 192 1x7, 224 7x1, 224 1x7, 256 7x1. The 7x7
+    filters are factorized into a 1x7 and a 7x1.
+
+    Reference:
+        Szegedy et al. (2017), figure 5.
+    """
+    name = _check_name(name)
+    branch0 = _pool_projection(x, 128, name)
+    branch1 = conv_bn_relu(x, 384, 1, name=f"{name}_branch1_1x1")
+    branch2 = conv_bn_relu(x, 192, 1, name=f"{name}_branch2_1x1")
+    branch2 = conv_bn_relu(branch2, 224, (1, 7), name=f"{name}_branch2_1x7")
+    branch2 = conv_bn_relu(branch2, 256, (7, 1), name=f"{name}_branch2_7x1")
+    branch3 = conv_bn_relu(x, 192, 1, name=f"{name}_branch3_1x1")
+    branch3 = conv_bn_relu(branch3, 192, (1, 7), name=f"{name}_branch3_1x7")
+    branch3 = conv_bn_relu(branch3, 224, (7, 1), name=f"{name}_branch3_7x1")
+    branch3 = conv_bn_relu(branch3, 224, (1, 7), name=f"{name}_branch3_1x7b")
+    branch3 = conv_bn_relu(branch3, 256, (7, 1), name=f"{name}_branch3_7x1b")
+    return layers.Concatenate(name=f"{name}_concat")(
+        [branch0, branch1, branch2, branch3])
+
+
+def inception_c(x, *, name: str):
+    """Inception-v4's Inception-C block (figure 6), 8x8x1536 -> 8x8x1536.
+
+    Four branches: average pooling then 256 1x1; 256 1x1; 384 1x1 that
+    splits into a 256 1x3 and a 256 3x1; 384 1x1, 448 1x3, 512 3x1 that
+    splits into a 256 3x1 and a 256 1x3.
+
+    Reference:
+        Szegedy et al. (2017), figure 6.
+    """
+    name = _check_name(name)
+    branch0 = _pool_projection(x, 256, name)
+    branch1 = conv_bn_relu(x, 256, 1, name=f"{name}_branch1_1x1")
+    branch2 = conv_bn_relu(x, 384, 1, name=f"{name}_branch2_1x1")
+    branch2a = conv_bn_relu(branch2, 256, (1, 3), name=f"{name}_branch2_1x3")
+    branch2b = conv_bn_relu(branch2, 256, (3, 1), name=f"{name}_branch2_3x1")
+    branch3 = conv_bn_relu(x, 384, 1, name=f"{name}_branch3_1x1")
+    branch3 = conv_bn_relu(branch3, 448, (1, 3), name=f"{name}_branch3_1x3")
+    branch3 = conv_bn_relu(branch3, 512, (3, 1), name=f"{name}_branch3_3x1")
+    branch3a = conv_bn_relu(branch3, 256, (3, 1), name=f"{name}_branch3_3x1b")
+    branch3b = conv_bn_relu(branch3, 256, (1, 3), name=f"{name}_branch3_1x3b")
+    return layers.Concatenate(name=f"{name}_concat")(
+        [branch0, branch1, branch2a, branch2b, branch3a, branch3b])
+
+
+def reduction_a(x, k: int, l: int, m: int, n: int, *, name: str,
+                padding: str = "valid"):
+    """Reduction-A (figure 7): halves the grid, adds ``n + m`` channels.
+
+    Three branches, concatenated: ``n`` 3x3 with stride 2; ``k`` 1x1, ``l``
+    3x3, ``m`` 3x3 with stride 2; 3x3 max pooling with stride 2. The paper's
+    table 1 gives (k, l, m, n) per network (``REDUCTION_A_FILTERS``). With
+    ``padding='valid'`` 35x35 -> 17x17; with ``'same'`` a side s goes to
+    ceil(s / 2). Layers ``<name>_branch0_3x3``, ``<name>_branch1_1x1``,
+    ``<name>_branch1_3x3``, ``<name>_branch1_3x3b``, ``<name>_branch2_pool``,
+    ``<name>_concat``.
+
+    Raises:
+        ValueError: for a non-positive filter count, another padding, or an
+            empty name.
+
+    Reference:
+        Szegedy et al. (2017), figure 7 and table 1.
+    """
+    for argument, value in {"k": k, "l": l, "m": m, "n": n}.items():
+        _check_positive(value, argument)
+    name = _check_name(name)
+    padding = _check_padding(padding)
+    branch0 = conv_bn_relu(x, n, 3, 2, padding, name=f"{name}_branch0_3x3")
+    branch1 = conv_bn_relu(x, k, 1, name=f"{name}_branch1_1x1")
+    branch1 = conv_bn_relu(branch1, l, 3, name=f"{name}_branch1_3x3")
+    branch1 = conv_bn_relu(branch1, m, 3, 2, padding,
+                           name=f"{name}_branch1_3x3b")
+    pool = layers.MaxPooling2D(3, 2, padding=padding,
+                               name=f"{name}_branch2_pool")(x)
+    return layers.Concatenate(name=f"{name}_concat")([branch0, branch1, pool])
+
+
+def reduction_b(x, *, name: str):
+    """Inception-v4's Reduction-B (figure 8), 17x17x1024 -> 8x8x1536.
+
+    Three branches: 192 1x1, 192 3x3 with stride 2; 256 1x1, 256 1x7, 320
+    7x1, 320 3x3 with stride 2; 3x3 max pooling with stride 2 (all 'valid').
+
+    Reference:
+        Szegedy et al. (2017), figure 8.
+    """
+    name = _check_name(name)
+    branch0 = conv_bn_relu(x, 192, 1, name=f"{name}_branch0_1x1")
+    branch0 = conv_bn_relu(branch0, 192, 3, 2, "valid",
+                           name=f"{name}_branch0_3x3")
+    branch1 = conv_bn_relu(x, 256, 1, name=f"{name}_branch1_1x1")
+    branch1 = conv_bn_relu(branch1, 256, (1, 7), name=f"{name}_branch1_1x7")
+    branch1 = conv_bn_relu(branch1, 320, (7, 1), name=f"{name}_branch1_7x1")
+    branch1 = conv_bn_relu(branch1, 320, 3, 2, "valid",
+                           name=f"{name}_branch1_3x3")
+    pool = layers.MaxPooling2D(3, 2, name=f"{name}_branch2_pool")(x)
+    return layers.Concatenate(name=f"{name}_concat")([branch0, branch1, pool])
+
+
+def inception_resnet_reduction_b(x, branches=INCEPTION_RESNET_REDUCTION_B, *,
+                                 name: str, padding: str = "valid"):
+    """Inception-ResNet-v2's Reduction-B (figure 18).
+
+    One branch per entry of ``branches`` (the filters of its convolutions:
+    1x1 first, then 3x3s, the last with stride 2), and a 3x3 max pooling
+    with stride 2. Layers ``<name>_branch<b>_<j>`` (``j``-th convolution of
+    branch ``b``), ``<name>_branch<B>_pool`` and ``<name>_concat``.
+
+    Raises:
+        ValueError: for an empty branch or filter count under 1, another
+            padding, or an empty name.
+
+    Reference:
+        Szegedy et al. (2017), figure 18.
+    """
+    name = _check_name(name)
+    padding = _check_padding(padding)
+    outputs = []
+    for b, filters in enumerate(branches):
+        if len(filters) < 2:
+            raise ValueError(
+                "each branch of Reduction-B needs a 1x1 and at least one 3x3 "
+                f"(two filter counts or more); received branch {b} = "
+                f"{filters!r}.")
+        y = conv_bn_relu(x, filters[0], 1, name=f"{name}_branch{b}_1")
+        for j, width in enumerate(filters[1:], start=2):
+            last = j == len(filters)
+            y = conv_bn_relu(y, width, 3, 2 if last else 1,
+                             padding if last else "same",
+                             name=f"{name}_branch{b}_{j}")
+        outputs.append(y)
+    outputs.append(layers.MaxPooling2D(3, 2, padding=padding,
+                                       name=f"{name}_branch{len(branches)}_pool")(x))
+    return layers.Concatenate(name=f"{name}_concat")(outputs)
+
+
+def inception_resnet_block(x, branches, scale: float | None = None, *,
+                           name: str, activation: str | None = "relu"):
+    """An Inception-ResNet block: x + scale * project(concat(branches(x))).
+
+    Taught in ``inception_v4``. The branches are data (``INCEPTION_RESNET_A``,
+    ``_B``, ``_C``: per branch, the (filters, kernel) of each convolution);
+    their concatenation goes through a linear 1x1 convolution (with bias, no
+    BN, no activation: the paper's "1x1 Conv (Linear)") back to the input's
+    channels, so that it can be added to the input. ``scale`` multiplies that
+    residual before the sum (figure 20; the paper uses 0.1 to 0.3 and Keras
+    0.17, 0.1 and 0.2); ``None`` adds it unscaled and builds no scaling layer.
+    Layers: ``<name>_branch<b>_<j>_<kernel>`` (``j``-th convolution of branch
+    ``b``, e.g. ``block17_1_branch1_2_1x7``), ``<name>_mixed``, ``<name>_conv``
+    (the projection), ``<name>_scale`` (a ``Rescaling``), ``<name>_add``,
+    ``<name>_ac`` (the activation, if any).
+
+    Args:
+        x: the input tensor; its channels are the block's output channels.
+        branches: a sequence of branches, each a sequence of
+            ``(filters, kernel_size)``.
+        scale: the residual scaling, a positive number, or None.
+        name: prefix of the layers' names.
+        activation: after the sum (``'relu'``), or None (Keras' last block).
+
+    Returns:
+        The output tensor, of the input's shape.
+
+    Raises:
+        ValueError: for no branches, an empty branch, a non-positive scale or
+            filter count, or an empty name.
+
+    Reference:
+        Szegedy et al. (2017), figures 16, 17, 19 and 20.
+    """
+    name = _check_name(name)
+    channels = _channels(x, "inception_resnet_block")
+    if not branches or any(not branch for branch in branches):
+        raise ValueError(
+            "branches must be a non-empty sequence of non-empty branches, "
+            "each a sequence of (filters, kernel_size), e.g. "
+            f"blocks.INCEPTION_RESNET_A; received branches={branches!r}.")
+    if scale is not None and (isinstance(scale, bool)
+                              or not isinstance(scale, numbers.Real)
+                              or scale <= 0):
+        raise ValueError(
+            "scale must be a positive number (the paper uses 0.1 to 0.3) or "
+            f"None for no scaling; received scale={scale!r}.")
+    outputs = []
+    for b, branch in enumerate(branches):
+        y = x
+        for j, (filters, kernel_size) in enumerate(branch, start=1):
+            y = conv_bn_relu(y, filters, kernel_size,
+                             name=f"{name}_branch{b}_{j}_{_kernel_text(kernel_size)}")
+        outputs.append(y)
+    mixed = (layers.Concatenate(name=f"{name}_mixed")(outputs)
+             if len(outputs) > 1 else outputs[0])
+    residual = layers.Conv2D(channels, 1, use_bias=True,
+                             name=f"{name}_conv")(mixed)
+    if scale is not None:
+        residual = layers.Rescaling(float(scale), name=f"{name}_scale")(residual)
+    x = layers.Add(name=f"{name}_add")([x, residual])
+    if activation is not None:
+        x = layers.Activation(activation, name=f"{name}_ac")(x)
     return x
