@@ -254,6 +254,14 @@ def test_wide_tables_scroll_inside_their_box():
     assert re.search(r"thead th \{[^}]*white-space: normal", css)
 
 
+def test_hidden_code_cells_are_labelled_in_the_page_language():
+    # myst-nb writes "Show code cell source" for the whole site; Spanish pages
+    # say it in Spanish.
+    spanish, english = site_page("book/es/vgg"), site_page("book/en/vgg")
+    assert "Show code cell source" in english and "Show code cell" not in spanish
+    assert "Mostrar el código de la celda" in spanish
+
+
 def test_spanish_search_page():
     # Spanish pages search on a Spanish search page: the same index, Spanish
     # chrome, and Sphinx's Spanish messages for the results ("Resultados...").

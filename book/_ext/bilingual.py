@@ -76,6 +76,20 @@ EXERCISE_LABELS = {
 TOGGLE_HINTS = {
     "es": {"Click to show": "Pulsa para mostrar", "Click to hide": "Pulsa para ocultar"},
 }
+# myst-nb writes the labels of hidden code cells (nb_code_prompt_show/hide) once
+# for the whole site, in English, into each page's body.
+HIDDEN_CELL_LABELS = {
+    "es": {
+        '<summary aria-label="Toggle hidden content">':
+            '<summary aria-label="Mostrar u ocultar el contenido oculto">',
+        ">Show code cell source</p>": ">Mostrar el código de la celda</p>",
+        ">Hide code cell source</p>": ">Ocultar el código de la celda</p>",
+        ">Show code cell output</p>": ">Mostrar la salida de la celda</p>",
+        ">Hide code cell output</p>": ">Ocultar la salida de la celda</p>",
+        ">Show code cell content</p>": ">Mostrar el contenido de la celda</p>",
+        ">Hide code cell content</p>": ">Ocultar el contenido de la celda</p>",
+    },
+}
 # Labels that the installed catalogs leave untranslated (or get wrong) in a
 # language, by message id. They win over the catalogs, for every catalog; the
 # sidebar toggles' ids are those of book/_ext/templates/.
@@ -581,6 +595,8 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
         _translate_scripts(scripts, TOGGLE_HINTS.get(lang, {}))
     if "body" in context:
         context["body"] = _fix_citation_list_roles(context["body"])
+        for english, translated in HIDDEN_CELL_LABELS.get(lang, {}).items():
+            context["body"] = context["body"].replace(english, translated)
     _keep_prev_next_in_language(pagename, context)
     twin = twin_of(pagename)
     if twin is None or twin not in app.env.found_docs:
