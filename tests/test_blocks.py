@@ -290,6 +290,37 @@ def test_se_block_shapes_params_and_costs(ratio):
     assert table.loc["se3_excite", "elementwise_ops"] == 14 * 14 * 64
 
 
+@pytest.mark.parametrize("block, input_shape, filters, channels", [
+    (blocks.bottleneck_block, (14, 14, 256), 64, 256),
+    (blocks.residual_block, (14, 14, 64), 64, 64),
+])
+def test_se_ratio_puts_an_se_block_on_the_residual_branch_before_the_add(
+        block, input_shape, filters, channels):
+    plain = block_model(block, input_shape, filters, name="conv4_block2")
+    se = block_model(block, input_shape, filters, name="conv4_block2", se_ratio=16)
+    last_bn = "conv4_block2_3_bn" if block is blocks.bottleneck_block else "conv4_block2_2_bn"
+    se_names = [n for n in names(se) if n not in names(plain)]
+    assert se_names == ["conv4_block2_se_squeeze", "conv4_block2_se_reduce",
+                        "conv4_block2_se_expand", "conv4_block2_se_excite"]
+    excite = se.get_layer("conv4_block2_se_excite")
+    assert excite.input[0] is se.get_layer(last_bn).output
+    assert se.get_layer("conv4_block2_add").input[1] is excite.output
+    # Hu et al. (2018), eq. 5 per block, plus the two dense layers' biases.
+    assert se.count_params() - plain.count_params() == (
+        2 * channels * channels // 16 + channels // 16 + channels)
+    se_costs = costs.layer_costs(se)["macs"].sum()
+    assert se_costs - costs.layer_costs(plain)["macs"].sum() == 2 * channels * channels // 16
+    assert se.output_shape == plain.output_shape
+
+
+def test_se_ratio_errors_name_the_ratio():
+    inputs = keras.Input(shape=(8, 8, 32))
+    with pytest.raises(ValueError, match="ratio must be at most the number of channels"):
+        blocks.bottleneck_block(inputs, 8, name="b", se_ratio=64)
+    with pytest.raises(ValueError, match="ratio must be a positive integer"):
+        blocks.residual_block(inputs, 32, name="b", se_ratio=0)
+
+
 # ---------------------------------------------------------------------------
 # What every block shares.
 # ---------------------------------------------------------------------------

@@ -25,7 +25,9 @@ BUILDERS = {"fashion_mlp": models.fashion_mlp, "fashion_cnn": models.fashion_cnn
             "fashion_lenet": models.fashion_lenet,
             "fashion_alexnet": models.fashion_alexnet,
             "fashion_cnn_augmented": models.fashion_cnn_augmented,
-            "fashion_cnn_tunable": models.fashion_cnn_tunable}
+            "fashion_cnn_tunable": models.fashion_cnn_tunable,
+            "fashion_all_conv": models.fashion_all_conv,
+            "fashion_se_resnet": models.fashion_se_resnet}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -293,3 +295,79 @@ def test_fashion_cnn_tunable_defaults_are_fashion_cnn():
 def test_fashion_cnn_tunable_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         models.fashion_cnn_tunable(**kwargs)
+
+
+def test_fashion_all_conv_layers_params_and_macs():
+    """No pooling and no dense layer: strided convolutions, class maps, GAP."""
+    model = models.fashion_all_conv()
+    table = costs.layer_costs(model).set_index("name")
+    assert list(table.index) == [
+        "image", "conv1", "conv2", "conv3", "conv4", "conv5", "conv6",
+        "class_maps", "avg_pool", "predictions"]
+    assert not any(isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.Dense))
+                   for layer in model.layers)
+    shapes = {name: table.loc[name, "output_shape"] for name in table.index}
+    assert shapes["conv2"] == (14, 14, 24) and shapes["conv4"] == (7, 7, 48)
+    assert shapes["class_maps"] == (5, 5, 10) and shapes["avg_pool"] == (10,)
+    expected_params = (
+        (3 * 3 * 1 * 24 + 24) + (3 * 3 * 24 * 24 + 24)
+        + (3 * 3 * 24 * 48 + 48) + (3 * 3 * 48 * 48 + 48)
+        + (3 * 3 * 48 * 96 + 96) + (96 * 96 + 96) + (96 * 10 + 10))
+    expected_macs = (
+        28 * 28 * 3 * 3 * 1 * 24 + 14 * 14 * 3 * 3 * 24 * 24
+        + 14 * 14 * 3 * 3 * 24 * 48 + 7 * 7 * 3 * 3 * 48 * 48
+        + 5 * 5 * 3 * 3 * 48 * 96 + 5 * 5 * 96 * 96 + 5 * 5 * 96 * 10)
+    assert model.count_params() == table["params"].sum() == expected_params == 88_498
+    assert table["macs"].sum() == expected_macs == 5_524_800
+    assert table.loc["avg_pool", "params"] == 0
+
+
+def test_fashion_all_conv_scores_are_the_mean_of_its_class_maps():
+    """Zhou et al.'s identity: with a linear 1x1 layer before global average
+    pooling, a class's score is the mean of its class activation map."""
+    model = models.fashion_all_conv()
+    images = np.random.default_rng(0).random((3, *data.IMAGE_SHAPE)).astype("float32")
+    maps_model = keras.Model(model.input, [model.get_layer("conv6").output,
+                                           model.get_layer("class_maps").output,
+                                           model.get_layer("avg_pool").output])
+    features, maps, scores = (np.asarray(a) for a in maps_model(images))
+    kernel, bias = model.get_layer("class_maps").get_weights()
+    cam = np.einsum("bhwk,kc->bhwc", features, kernel[0, 0]) + bias
+    np.testing.assert_allclose(maps, cam, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(scores, maps.mean(axis=(1, 2)), rtol=1e-4, atol=1e-6)
+
+
+def test_fashion_se_resnet_is_fashion_resnet_with_an_se_block_in_each_block():
+    """Hu et al.'s SE-ResNet module: SE on the residual branch, before the add."""
+    plain, se = models.fashion_resnet(), models.fashion_se_resnet()
+    plain_table = costs.layer_costs(plain).set_index("name")
+    table = costs.layer_costs(se).set_index("name")
+    added = [name for name in table.index if name not in plain_table.index]
+    assert len(added) == 9 * 4  # squeeze, reduce, expand, excite per block.
+    assert set(plain_table.index) < set(table.index)
+    # The gate multiplies the second BN's output; the add takes the product.
+    add = se.get_layer("conv3_block2_add")
+    assert add.input[1] is se.get_layer("conv3_block2_se_excite").output
+    excite = se.get_layer("conv3_block2_se_excite")
+    assert excite.input[0] is se.get_layer("conv3_block2_2_bn").output
+    ratio = models.FASHION_SE_RATIO
+    assert se.get_layer("conv4_block1_se_reduce").units == 64 // ratio
+    # Per block, 2 C^2 / r weights and C / r + C biases; three blocks per stage.
+    extra_params = sum(3 * (2 * c * c // ratio + c // ratio + c) for c in (16, 32, 64))
+    extra_macs = sum(3 * 2 * c * c // ratio for c in (16, 32, 64))
+    assert se.count_params() - plain.count_params() == extra_params == 8_484
+    assert table["macs"].sum() - plain_table["macs"].sum() == extra_macs == 8_064
+    assert se.count_params() == 279_294
+    # The squeeze's adds and the scale's multiplies: H * W * C each per block.
+    elements = sum(3 * h * h * c for h, c in ((14, 16), (7, 32), (4, 64)))
+    squeeze = table[table.index.str.endswith("_se_squeeze")]
+    excite_rows = table[table.index.str.endswith("_se_excite")]
+    assert squeeze["pool_ops"].sum() == elements
+    assert excite_rows["elementwise_ops"].sum() == elements
+
+
+def test_fashion_se_resnet_keeps_fashion_resnet_unchanged():
+    """The SE variant is built by the same code; the plain one is as before."""
+    assert models.fashion_resnet().count_params() == 270_810
+    assert not any("_se_" in layer.name for layer in models.fashion_resnet().layers)
+    assert models.RECIPES["fashion_se_resnet"] == models.RECIPES["fashion_resnet"]

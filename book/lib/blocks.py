@@ -28,7 +28,8 @@ error messages read like the paper:
 * :func:`separable_block`: ``<name>_dw``, ``<name>_dw_bn``, ``<name>_dw_relu``,
   ``<name>_pw``, ``<name>_pw_bn``, ``<name>_pw_relu``.
 * :func:`se_block`: ``<name>_squeeze``, ``<name>_reduce``, ``<name>_expand``,
-  ``<name>_excite``.
+  ``<name>_excite``; inside a residual or bottleneck block
+  (``se_ratio=16``), ``conv2_block1_se_squeeze``... before ``conv2_block1_add``.
 * :func:`conv_bn_relu`, :func:`inception_v4_stem`, :func:`inception_a`,
   :func:`inception_b`, :func:`inception_c`, :func:`reduction_a`,
   :func:`reduction_b`, :func:`inception_resnet_reduction_b`,
@@ -486,7 +487,8 @@ def plain_block(x, filters: int, stride: int = 1, *, name: str,
 
 def residual_block(x, filters: int, stride: int = 1,
                    conv_shortcut: bool | None = None, *, name: str,
-                   use_bias: bool = True, shortcut_option: str | None = None):
+                   use_bias: bool = True, shortcut_option: str | None = None,
+                   se_ratio: int | None = None):
     """A basic residual block: two 3x3 convolutions and a shortcut, added.
 
     Taught in ``resnet`` (ResNet-18 and ResNet-34). The main path is a 3x3
@@ -520,6 +522,12 @@ def residual_block(x, filters: int, stride: int = 1,
             ``<name>_0_pad``: no parameters), ``"B"`` (a projection only
             where the shape changes, as ``conv_shortcut=None``) or ``"C"``
             (a projection in every block, as ``conv_shortcut=True``).
+        se_ratio: None (default) for the plain residual block; an integer r
+            puts a squeeze-and-excitation block (``se_block``, reduction
+            ratio r, layers ``<name>_se_squeeze``... ``<name>_se_excite``)
+            on the residual branch, after its last BN and before the add:
+            the SE-ResNet block of Hu et al. (2018), figure 3 (taught in
+            ``senet``).
 
     Returns:
         The output tensor: ``filters`` channels, height and width divided by
@@ -529,6 +537,7 @@ def residual_block(x, filters: int, stride: int = 1,
         ValueError: if ``filters`` or ``stride`` is not a positive integer,
             ``name`` is empty, ``conv_shortcut=False`` where the shape
             changes, ``shortcut_option`` is not ``"A"``, ``"B"`` or ``"C"``,
+            ``se_ratio`` is not None or a ratio that ``se_block`` accepts,
             or both ``shortcut_option`` and ``conv_shortcut`` are given, or
             option ``"A"`` would have to drop channels.
 
@@ -558,13 +567,16 @@ def residual_block(x, filters: int, stride: int = 1,
         shortcut = _shortcut(x, filters, stride, conv_shortcut, use_bias, name)
     x = _conv_bn(x, filters, 3, stride, use_bias, f"{name}_1")
     x = _conv_bn(x, filters, 3, 1, use_bias, f"{name}_2", relu=False)
+    if se_ratio is not None:
+        x = se_block(x, se_ratio, name=f"{name}_se")
     x = layers.Add(name=f"{name}_add")([shortcut, x])
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
 def bottleneck_block(x, filters: int, stride: int = 1,
                      conv_shortcut: bool | None = None, *, name: str,
-                     stride_on: str = "1x1", use_bias: bool = True):
+                     stride_on: str = "1x1", use_bias: bool = True,
+                     se_ratio: int | None = None):
     """A bottleneck residual block: 1x1 reduce, 3x3, 1x1 expand, and a shortcut.
 
     Taught in ``resnet`` (ResNet-50 and deeper). The main path is a 1x1
@@ -600,6 +612,11 @@ def bottleneck_block(x, filters: int, stride: int = 1,
             (ResNet v1.5): which convolution of the main path has the stride.
         use_bias: biases in the convolutions; True, as Keras' ResNet50, so
             that parameter counts match it (see ``residual_block``).
+        se_ratio: None (default) for the plain bottleneck; an integer r puts
+            a squeeze-and-excitation block (``se_block``, layers
+            ``<name>_se_squeeze``... ``<name>_se_excite``) on the residual
+            branch after ``<name>_3_bn``, before the add: the SE-ResNet
+            module of Hu et al. (2018), figure 3 and table 1 (``senet``).
 
     Returns:
         The output tensor: ``4 * filters`` channels, height and width divided
@@ -608,7 +625,8 @@ def bottleneck_block(x, filters: int, stride: int = 1,
     Raises:
         ValueError: if ``filters`` or ``stride`` is not a positive integer,
             ``name`` is empty, ``stride_on`` is not ``"1x1"`` or ``"3x3"``,
-            or ``conv_shortcut=False`` where the shape changes.
+            ``conv_shortcut=False`` where the shape changes, or ``se_ratio``
+            is neither None nor a ratio that ``se_block`` accepts.
 
     Reference:
         He et al., "Deep Residual Learning for Image Recognition", CVPR 2016,
@@ -628,6 +646,8 @@ def bottleneck_block(x, filters: int, stride: int = 1,
     x = _conv_bn(x, filters, 1, stride_1x1, use_bias, f"{name}_1")
     x = _conv_bn(x, filters, 3, stride_3x3, use_bias, f"{name}_2")
     x = _conv_bn(x, channels_out, 1, 1, use_bias, f"{name}_3", relu=False)
+    if se_ratio is not None:
+        x = se_block(x, se_ratio, name=f"{name}_se")
     x = layers.Add(name=f"{name}_add")([shortcut, x])
     return layers.Activation("relu", name=f"{name}_out")(x)
 

@@ -23,6 +23,8 @@ The models:
 * :func:`fashion_vgg`: the slim VGG of ``vgg``.
 * :func:`fashion_inception`: the small Inception network of ``inception``.
 * :func:`fashion_resnet`: the small ResNet (CIFAR-style ResNet-20) of ``resnet``.
+* :func:`fashion_se_resnet`: ``fashion_resnet`` with squeeze-and-excitation
+  blocks, of ``senet``.
 * :func:`fashion_cnn_augmented`: ``fashion_cnn`` behind an augmentation
   block, of ``augmentation``.
 * :func:`fashion_cnn_tunable`: ``fashion_cnn`` with its filters and dropout
@@ -31,6 +33,10 @@ The models:
 * :func:`fashion_alexnet`: the slim AlexNet of ``lenet_alexnet``.
 * :func:`fashion_inception_resnet` (and ``_unscaled``): the small
   Inception-ResNet of ``inception_v4``, with and without residual scaling.
+* :func:`fashion_all_conv`: the small all-convolutional network of
+  ``all_conv`` (strided convolutions, class maps and global average pooling).
+* :func:`fashion_mobilenet`: the small MobileNet (depthwise separable blocks,
+  width multiplier ``alpha``) of ``mobilenet``.
 """
 
 from __future__ import annotations
@@ -70,6 +76,12 @@ RECIPES: dict[str, dict] = {
     # shared 2-core CPU (about 4 minutes in all there).
     "fashion_resnet": dict(epochs=8, batch_size=128, learning_rate=1e-3,
                            validation_split=0.1),
+    # senet: fashion_resnet's recipe, so that the chapter compares the two
+    # at equal passes over the data (8 epochs); the SE blocks add 0.1% to
+    # the MACs but nine small pooling-dense-multiply paths, which cost more
+    # time than MACs on a CPU (the chapter measures it).
+    "fashion_se_resnet": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+                              validation_split=0.1),
     # augmentation: 2,000 training images (data.take_subset), so that the
     # network overfits, validated on 5,000 other training images passed as
     # validation_data. fashion_cnn trains with this same recipe there, for a
@@ -105,6 +117,19 @@ RECIPES: dict[str, dict] = {
     "fashion_inception_resnet_unscaled": dict(epochs=4, batch_size=128,
                                               learning_rate=1e-3,
                                               validation_split=0.1),
+    # all_conv: the same 8 epochs as fashion_cnn, which the chapter compares
+    # it with at equal passes over the data; 5.5 M MACs per image, under
+    # fashion_cnn's 7.6 M, but all its layers work at 28x28 to 5x5 without
+    # pooling in between.
+    "fashion_all_conv": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+                             validation_split=0.1),
+    # mobilenet: the same 8 epochs as fashion_cnn and fashion_resnet, which the
+    # chapter compares it with at equal passes over the data. 3.4 M MACs per
+    # image, under half of fashion_cnn's, but its depthwise layers run far
+    # below the CPU's peak: about 670 images/s on the shared 2-core CPU under
+    # load (80 s per epoch of 54,000 images).
+    "fashion_mobilenet": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+                              validation_split=0.1),
 }
 
 #: Filters of the three convolution blocks of ``fashion_cnn``.
@@ -472,6 +497,11 @@ def fashion_resnet(seed: int | None = 42) -> keras.Model:
         section 4.2.
     """
     _seed(seed)
+    return _cifar_resnet("fashion_resnet", se_ratio=None)
+
+
+def _cifar_resnet(name: str, se_ratio: int | None) -> keras.Model:
+    """``fashion_resnet``'s network, with SE blocks where ``se_ratio`` is set."""
     inputs = keras.Input(shape=data.IMAGE_SHAPE, name="image")
     x = layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False,
                       name="conv1_conv")(inputs)
@@ -482,11 +512,53 @@ def fashion_resnet(seed: int | None = 42) -> keras.Model:
         for block in range(1, num_blocks + 1):
             x = blocks.residual_block(
                 x, filters, stride if block == 1 else 1, use_bias=False,
-                shortcut_option="A", name=f"conv{stage}_block{block}")
+                shortcut_option="A", se_ratio=se_ratio,
+                name=f"conv{stage}_block{block}")
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     outputs = layers.Dense(data.NUM_CLASSES, activation="softmax",
                            name="predictions")(x)
-    return keras.Model(inputs, outputs, name="fashion_resnet")
+    return keras.Model(inputs, outputs, name=name)
+
+
+# ---------------------------------------------------------------------------
+# senet: the small ResNet with squeeze-and-excitation.
+# ---------------------------------------------------------------------------
+
+#: Reduction ratio of ``fashion_se_resnet``'s SE blocks. The paper's r = 16
+#: would leave a single unit in the excitation of the 16-channel stage; with
+#: r = 4 the three stages keep 4, 8 and 16 units.
+FASHION_SE_RATIO = 4
+
+
+def fashion_se_resnet(seed: int | None = 42) -> keras.Model:
+    """The small SE-ResNet of the chapter ``senet``: ``fashion_resnet`` with SE blocks.
+
+    ``fashion_resnet`` (the CIFAR ResNet-20 on 14x14 maps, option A
+    shortcuts) with a squeeze-and-excitation block (``blocks.se_block``,
+    reduction ratio ``FASHION_SE_RATIO`` = 4) on the residual branch of each
+    of its nine blocks, after the second BN and before the add
+    (``conv2_block1_se_squeeze``... ``conv2_block1_se_excite``), as Hu et al.
+    put it in SE-ResNet (figure 3). Everything else, names included, is
+    ``fashion_resnet``'s: 279,294 parameters (8,484 more, the SE blocks'
+    dense layers with their biases) and 8,474,176 MACs per image (8,064
+    more, their matrix products; the squeeze's adds and the scale's
+    multiplies are in the ``pool_ops`` and ``elementwise_ops`` columns of
+    ``costs.layer_costs``).
+
+    Args:
+        seed: seeds the initial weights (``config.set_seeds``) before building;
+            None keeps the current random state.
+
+    Returns:
+        An uncompiled functional ``keras.Model`` named ``fashion_se_resnet``.
+
+    Reference:
+        Hu et al., "Squeeze-and-Excitation Networks", CVPR 2018, figure 3;
+        He et al., "Deep Residual Learning for Image Recognition", CVPR 2016,
+        section 4.2.
+    """
+    _seed(seed)
+    return _cifar_resnet("fashion_se_resnet", se_ratio=FASHION_SE_RATIO)
 
 
 # ---------------------------------------------------------------------------
@@ -576,3 +648,123 @@ def fashion_inception_resnet(residual_scale: float | None = 0.2,
 def fashion_inception_resnet_unscaled(seed: int | None = 42) -> keras.Model:
     """``fashion_inception_resnet`` without residual scaling (the control)."""
     return fashion_inception_resnet(None, seed)
+
+
+# ---------------------------------------------------------------------------
+# all_conv: a small all-convolutional network.
+# ---------------------------------------------------------------------------
+
+#: The convolutions of ``fashion_all_conv``, read like the All-CNN-C column of
+#: Springenberg et al.'s table 2: (name, filters, kernel size, stride,
+#: padding). The two stride-2 convolutions take the place of max pooling.
+#: 28x28 -> 28 -> 14 -> 14 -> 7 -> 5 -> 5, then ``class_maps`` (5x5x10).
+FASHION_ALL_CONV_LAYERS = (
+    ("conv1", 24, 3, 1, "same"),
+    ("conv2", 24, 3, 2, "same"),
+    ("conv3", 48, 3, 1, "same"),
+    ("conv4", 48, 3, 2, "same"),
+    ("conv5", 96, 3, 1, "valid"),
+    ("conv6", 96, 1, 1, "valid"),
+)
+
+
+def fashion_all_conv(seed: int | None = 42) -> keras.Model:
+    """The small all-convolutional network of the chapter ``all_conv``.
+
+    All-CNN-C's plan at Fashion-MNIST's size, with a quarter of its filters
+    (``FASHION_ALL_CONV_LAYERS``): ReLU convolutions only, the side halved by
+    two 3x3 convolutions with stride 2 instead of max pooling (28 -> 14 ->
+    7), a 'valid' 3x3 convolution (7 -> 5) and a 1x1 one; then a linear 1x1
+    convolution to one map per class (``class_maps``, 5x5x10), global average
+    pooling (``avg_pool``) and a softmax (``predictions``): no dense layer,
+    88,498 parameters and 5,524,800 MACs per image. One change from the
+    paper: the class maps have no ReLU, so that they are the class
+    activation maps of Zhou et al. (2016) as they are, and a class can score
+    below zero.
+
+    Args:
+        seed: seeds the initial weights (``config.set_seeds``) before building;
+            None keeps the current random state.
+
+    Returns:
+        An uncompiled functional ``keras.Model`` named ``fashion_all_conv``.
+
+    Reference:
+        Springenberg et al., "Striving for Simplicity: The All Convolutional
+        Net", ICLR 2015 (workshop), table 2; Lin, Chen and Yan, "Network In
+        Network", ICLR 2014, section 3.2.
+    """
+    _seed(seed)
+    inputs = keras.Input(shape=data.IMAGE_SHAPE, name="image")
+    x = inputs
+    for name, filters, kernel_size, stride, padding in FASHION_ALL_CONV_LAYERS:
+        x = layers.Conv2D(filters, kernel_size, strides=stride, padding=padding,
+                          activation="relu", name=name)(x)
+    x = layers.Conv2D(data.NUM_CLASSES, 1, name="class_maps")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Activation("softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="fashion_all_conv")
+
+
+# ---------------------------------------------------------------------------
+# mobilenet: a small MobileNet.
+# ---------------------------------------------------------------------------
+
+#: (pointwise filters, stride) of the depthwise separable blocks of
+#: ``fashion_mobilenet``: the first five rows of MobileNet's table 1 after its
+#: stem, on a 14x14 map. 14x14 -> 14 -> 7 -> 7 -> 4 -> 4.
+FASHION_MOBILENET_BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1))
+
+
+def fashion_mobilenet(alpha: float = 1.0, seed: int | None = 42) -> keras.Model:
+    """The small MobileNet of the chapter ``mobilenet``.
+
+    MobileNet v1's plan (Howard et al., 2017, table 1) at Fashion-MNIST's
+    size: a 3x3 convolution with stride 2 and ``32 alpha`` filters (28 ->
+    14), BN and ReLU (``conv1``, ``conv1_bn``, ``conv1_relu``); then the
+    depthwise separable blocks of ``FASHION_MOBILENET_BLOCKS``
+    (``blocks.separable_block``: a 3x3 depthwise convolution, BN, ReLU, a 1x1
+    convolution, BN, ReLU; ``conv_1`` to ``conv_5``), each with ``int(filters
+    * alpha)`` pointwise filters; global average pooling (``avg_pool``) and a
+    10-way softmax (``predictions``). With ``alpha = 1``: 139,146
+    parameters and 3,433,920 MACs per image, under half of
+    ``fashion_cnn``'s 7.6 million; with ``alpha = 0.5``, 38,346 and 922,336.
+
+    Args:
+        alpha: the paper's width multiplier: every layer's channels are
+            multiplied by it (rounded down, at least 1), as in
+            ``keras.applications.MobileNet``.
+        seed: seeds the initial weights (``config.set_seeds``) before building;
+            None keeps the current random state.
+
+    Returns:
+        An uncompiled functional ``keras.Model`` named ``fashion_mobilenet``
+        (``fashion_mobilenet_<alpha>`` for another width).
+
+    Raises:
+        ValueError: if ``alpha`` is not a number in (0, 1].
+
+    Reference:
+        Howard et al., "MobileNets: Efficient Convolutional Neural Networks
+        for Mobile Vision Applications", arXiv:1704.04861, 2017, table 1,
+        figure 3 and section 3.3.
+    """
+    if (isinstance(alpha, bool) or not isinstance(alpha, numbers.Real)
+            or not 0 < alpha <= 1):
+        raise ValueError(
+            "alpha (the width multiplier) must be a number in (0, 1], as in "
+            f"the paper (1, 0.75, 0.5, 0.25); received alpha={alpha!r}.")
+    _seed(seed)
+    inputs = keras.Input(shape=data.IMAGE_SHAPE, name="image")
+    x = layers.Conv2D(max(1, int(32 * alpha)), 3, strides=2, padding="same",
+                      use_bias=False, name="conv1")(inputs)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.ReLU(name="conv1_relu")(x)
+    for i, (filters, stride) in enumerate(FASHION_MOBILENET_BLOCKS, start=1):
+        x = blocks.separable_block(x, max(1, int(filters * alpha)), stride,
+                                   name=f"conv_{i}")
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Dense(data.NUM_CLASSES, activation="softmax",
+                           name="predictions")(x)
+    name = "fashion_mobilenet" if alpha == 1 else f"fashion_mobilenet_{alpha:g}"
+    return keras.Model(inputs, outputs, name=name)
