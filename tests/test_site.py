@@ -107,6 +107,13 @@ def chapters(lang: str) -> list[str]:
     raise AssertionError(f"_toc.yml has no part for {lang}")
 
 
+def pages(lang: str) -> list[str]:
+    """Every page of one language, chapters and appendices, in the order of _toc.yml."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [entry["file"] for part in toc["parts"] for entry in part["chapters"]
+            if entry["file"].startswith(f"book/{lang}/")]
+
+
 def site_page(docname: str) -> str:
     return (SITE / f"{docname}.html").read_text(encoding="utf-8")
 
@@ -217,14 +224,15 @@ def test_chapters_are_numbered_from_one_in_each_language(lang):
                 assert section.find(class_="section-number").get_text().startswith(f"{number}.")
 
 
-@pytest.mark.parametrize("docname", chapters("es") + chapters("en"))
+@pytest.mark.parametrize("docname", pages("es") + pages("en"))
 def test_previous_and_next_stay_in_the_language(docname):
     area = soup(site_page(docname)).find(class_="prev-next-area")
     hrefs = [a["href"] for a in area.find_all("a")] if area else []
     # The same folder: "vgg.html", never "../en/vgg.html" or "../index.html".
     assert all("/" not in href for href in hrefs), hrefs
-    position = chapters(docname.split("/")[1]).index(docname)
-    assert len(hrefs) == (position > 0) + (position < len(chapters("es")) - 1)
+    language_pages = pages(docname.split("/")[1])
+    position = language_pages.index(docname)
+    assert len(hrefs) == (position > 0) + (position < len(language_pages) - 1)
 
 
 @pytest.mark.parametrize("docname", chapters("es") + chapters("en"))

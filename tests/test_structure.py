@@ -3,6 +3,7 @@
 These tests read files only; they run in a second or two.
 """
 
+import ast
 import io
 import json
 import re
@@ -67,14 +68,35 @@ def test_code_tokens_ignore_strings_and_comments():
     assert code_tokens("x = 1\n") != code_tokens("x = 2\n")
 
 
+#: The appendices, in their order: the same pages in both languages, after the chapters.
+APPENDICES = ("glossary", "errata", "references")
+
+
 def test_toc_has_a_spanish_and_an_english_part_with_the_same_chapters():
     parts = toc_parts()
-    assert list(parts) == ["Español", "English"]
+    assert list(parts) == ["Español", "Apéndices", "English", "Appendices"]
+    for chapters, appendices, lang in (("Español", "Apéndices", "es"),
+                                       ("English", "Appendices", "en")):
+        assert all(f.startswith(f"book/{lang}/") for f in parts[chapters] + parts[appendices])
     es = [f.removeprefix("book/es/") for f in parts["Español"]]
     en = [f.removeprefix("book/en/") for f in parts["English"]]
-    assert all(f.startswith("book/es/") for f in parts["Español"])
-    assert all(f.startswith("book/en/") for f in parts["English"])
     assert es == en, "both parts must list the same chapters in the same order"
+    for caption in ("Apéndices", "Appendices"):
+        assert [f.rsplit("/", 1)[-1] for f in parts[caption]] == list(APPENDICES), (
+            f"the {caption} part must list {APPENDICES} in that order")
+    assert not set(APPENDICES) & {f.rsplit("/", 1)[-1] for f in parts["English"]}, (
+        "an appendix is listed among the chapters")
+
+
+def test_appendices_are_unnumbered_and_known_to_the_extensions():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    numbered = {part["caption"]: part.get("numbered", False) for part in toc["parts"]}
+    assert numbered == {"Español": True, "Apéndices": False, "English": True,
+                        "Appendices": False}
+    # The instructors' tooling skips the appendices by this name list.
+    text = (ROOT / "book" / "_ext" / "bilingual.py").read_text(encoding="utf-8")
+    match = re.search(r"^APPENDICES = (.+)$", text, flags=re.M)
+    assert match and ast.literal_eval(match.group(1)) == APPENDICES
 
 
 def test_every_toc_entry_exists_and_every_notebook_is_listed():
@@ -90,9 +112,11 @@ def test_every_toc_entry_exists_and_every_notebook_is_listed():
 
 def test_file_names_are_topic_slugs_without_numbers():
     for path in NOTEBOOKS:
-        assert re.fullmatch(r"[a-z][a-z_]*[a-z]", path.stem), (
-            f"{path.name}: chapter files are named by topic (e.g. vgg.ipynb); "
-            "the reading order lives in _toc.yml")
+        # A version of the architecture is part of its name (inception_v4);
+        # an ordering number is not.
+        assert re.fullmatch(r"[a-z][a-z_]*[a-z](_v\d+)?", path.stem), (
+            f"{path.name}: chapter files are named by topic (e.g. vgg.ipynb, "
+            "inception_v4.ipynb); the reading order lives in _toc.yml")
 
 
 @pytest.mark.parametrize("lang", LANGS)

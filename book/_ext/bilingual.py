@@ -15,7 +15,8 @@ extension
   the page, and ``<link rel="alternate" hreflang>`` tags in its head;
 * warns (an error under ``-W``) when a page has no twin in the other language;
 * removes the solutions when ``hide_solutions`` is true (instructors' copies);
-* leaves the prefaces unnumbered, so that each language's chapters count from 1.
+* leaves the prefaces (and the instructors' pages) unnumbered, so that each
+  language's chapters count from 1.
 
 While Sphinx reads the sources it sets ``BOOK_BUILD=1`` in the environment,
 which the kernels that execute the notebooks inherit, so that ``book.lib`` can
@@ -64,6 +65,11 @@ logger = logging.getLogger(__name__)
 
 LANGS = ("es", "en")
 HERE = Path(__file__).resolve().parent
+#: Pages of each language that are not numbered chapters.
+UNNUMBERED = ("preface", "instructors")
+#: The appendices of each language (their own part of _toc.yml, unnumbered): pages,
+#: not chapters; they have no objectives box and no exercises.
+APPENDICES = ("glossary", "errata", "references")
 SWITCH_TEXT = {
     "es": ("Read this chapter in English", "en"),
     "en": ("Lee este capítulo en español", "es"),
@@ -314,7 +320,7 @@ def _renumber_per_language(env) -> None:
     for lang_chapters in chapters.values():
         position = 0
         for _, doc in sorted(lang_chapters):
-            if doc.endswith("/preface"):
+            if doc.rsplit("/", 1)[-1] in UNNUMBERED:
                 new_number[doc] = None
             else:
                 position += 1
