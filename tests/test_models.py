@@ -6,6 +6,7 @@ each one by hand.
 
 import inspect
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -371,3 +372,21 @@ def test_fashion_se_resnet_keeps_fashion_resnet_unchanged():
     assert models.fashion_resnet().count_params() == 270_810
     assert not any("_se_" in layer.name for layer in models.fashion_resnet().layers)
     assert models.RECIPES["fashion_se_resnet"] == models.RECIPES["fashion_resnet"]
+
+
+def test_recipes_name_each_model_once():
+    # A dict literal keeps the last of two equal keys silently: a recipe written
+    # twice could differ from the one a reader finds first.
+    import ast
+
+    tree = ast.parse(Path(inspect.getsourcefile(models)).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and node.target.id == "RECIPES"):
+            keys = [key.value for key in node.value.keys]
+            break
+    else:
+        raise AssertionError("book/lib/models.py has no annotated RECIPES = {...}")
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    assert not duplicates, f"RECIPES lists {duplicates} more than once"
+    assert set(keys) == set(models.RECIPES)

@@ -97,11 +97,6 @@ RECIPES: dict[str, dict] = {
     # within the chapter's budget (about 2.5 minutes there).
     "fashion_alexnet": dict(epochs=4, batch_size=128, learning_rate=1e-3,
                             validation_split=0.1),
-    # augmentation: 2,000 training images (data.take_subset), so that the
-    # network overfits, validated on 5,000 other training images passed as
-    # validation_data. fashion_cnn trains with this same recipe there, for a
-    # fair comparison; each epoch is 2,000 images, a few seconds on a CPU.
-    "fashion_cnn_augmented": dict(epochs=60, batch_size=128, learning_rate=1e-3),
     # hparam_search: one trial of the search, on a subset of 2,000 training
     # images validated on 5,000 held-out ones (validation_data); each trial
     # sets its own learning_rate, base_filters and dropout. Three epochs of
