@@ -140,6 +140,8 @@ class Visit:
     switch_href: str | None = None
     colab_hrefs: list = field(default_factory=list)
     download_hrefs: list = field(default_factory=list)
+    exercise_links: list = field(default_factory=list)
+    stray_colab: list = field(default_factory=list)
     images: list = field(default_factory=list)
     math: dict = field(default_factory=dict)
     axe: list = field(default_factory=list)
@@ -200,13 +202,20 @@ _WAIT_FOR_MATH = """async () => {
 _FACTS = """() => {
   const content = document.querySelector('article') || document.body;
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
+  // The page's own buttons (launch, download); the chapter's exercise notebook
+  // links (book/_ext/instructors.py) are checked on their own.
+  const buttons = [...document.querySelectorAll('.article-header-buttons a[href]')].map(a => a.href);
+  const exercises = [...document.querySelectorAll('.exercise-notebook-links a[href]')].map(a => a.href);
   const maths = [...content.querySelectorAll('.math')];
   const switchLink = document.querySelector('.bilingual-switch a');
   return {
     lang: document.documentElement.lang,
     switch_href: switchLink ? switchLink.href : null,
-    colab: links.filter(h => h.startsWith('https://colab.research.google.com/')),
-    downloads: links.filter(h => h.startsWith(location.origin) && h.split('?')[0].endsWith('.ipynb')),
+    colab: buttons.filter(h => h.startsWith('https://colab.research.google.com/')),
+    downloads: buttons.filter(h => h.startsWith(location.origin) && h.split('?')[0].endsWith('.ipynb')),
+    exercise_links: exercises,
+    stray_colab: links.filter(h => h.startsWith('https://colab.research.google.com/')
+                              && !buttons.includes(h) && !exercises.includes(h)),
     images: [...document.querySelectorAll('img')].map(img => ({
       src: img.getAttribute('src'), alt: img.getAttribute('alt'),
       in_content: content.contains(img)})),
@@ -305,6 +314,7 @@ class Site:
         facts = page.evaluate(_FACTS)
         visit = Visit(url=page.url, lang=facts["lang"], switch_href=facts["switch_href"],
                       colab_hrefs=facts["colab"], download_hrefs=facts["downloads"],
+                      exercise_links=facts["exercise_links"], stray_colab=facts["stray_colab"],
                       images=facts["images"], math={**facts["math"], "mathjax": has_mathjax})
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         visit.screenshot = SCREENSHOTS / _screenshot_name(doc)
@@ -415,7 +425,28 @@ def test_colab_button_opens_exactly_this_notebook(site, doc):
     expected = (f"https://colab.research.google.com/github/{org_repo}/blob/"
                 f"colab/{doc}.ipynb")
     assert (ROOT / f"{doc}.ipynb").is_file()
-    assert site.visit(doc).colab_hrefs == [expected]
+    visit = site.visit(doc)
+    assert visit.colab_hrefs == [expected]
+    assert visit.stray_colab == [], "Colab links that are neither the button nor the exercises'"
+
+
+@pytest.mark.parametrize("doc", NOTEBOOKS)
+def test_exercise_links_open_this_chapters_exercise_notebook(site, doc):
+    # Above the exercises (book/_ext/instructors.py): the exercise notebook in Colab,
+    # and the same notebook served by the site.
+    org_repo = CONFIG["repository"]["url"].removeprefix("https://github.com/").strip("/")
+    links = site.visit(doc).exercise_links
+    if not any(c.cell_type == "markdown" and c.source.lstrip("`").startswith("{exercise")
+               for c in nbformat.read(ROOT / f"{doc}.ipynb", as_version=4).cells):
+        assert links == [], "exercise notebook links on a chapter without exercises"
+        return
+    assert links == [f"https://colab.research.google.com/github/{org_repo}/blob/"
+                     f"colab/exercises/{doc}.ipynb", site.base + f"colab/exercises/{doc}.ipynb"]
+    with urllib.request.urlopen(links[1], timeout=30) as response:
+        assert response.status == 200
+        served = nbformat.reads(response.read().decode("utf-8"), as_version=4)
+    nbformat.validate(served)
+    assert served.metadata["book"]["source"] == f"{doc}.ipynb"
 
 
 @pytest.mark.parametrize("doc", NOTEBOOKS)

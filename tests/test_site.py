@@ -42,7 +42,12 @@ def test_colab_button_opens_this_pages_colab_edition(notebook):
                 f"colab/{notebook.relative_to(ROOT).as_posix()}")
     html = page(notebook)
     assert f'href="{expected}"' in html
-    assert html.count("https://colab.research.google.com/") == 1
+    # Once: the launch button. The chapter's exercise notebook has its own link
+    # (book/_ext/instructors.py), to its own notebook.
+    exercises = soup(html).select(".exercise-notebook-links a[href]")
+    others = [a["href"] for a in exercises if a["href"].startswith("https://colab.research.google.com/")]
+    assert others in ([], [expected.replace("/blob/colab/", "/blob/colab/exercises/")])
+    assert html.count("https://colab.research.google.com/") == 1 + len(others)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
@@ -183,8 +188,8 @@ def test_spanish_pages_have_spanish_chrome(docname):
     assert 'title="Enlace a este encabezado"' in html
     assert 'placeholder="Buscar en este libro..."' in html
     assert "Pulsa para mostrar" in html
-    if docname.endswith("/preface"):
-        return
+    if docname.endswith(("/preface", "/instructors")):
+        return  # pages of prose, without a notebook to launch or download
     assert 'title="Abrir en Colab"' in html
     assert "Descargar esta página" in html
     # The bibliography, in the entries and in the author-year links to them.
@@ -204,16 +209,19 @@ def test_english_pages_keep_english_chrome(docname):
     assert 'title="Link to this heading"' in html
     assert 'placeholder="Search this book..."' in html
     assert "Enlace a este encabezado" not in html and "Pulsa para mostrar" not in html
-    if not docname.endswith("/preface"):
+    if not docname.endswith(("/preface", "/instructors")):
         assert 'title="Launch on Colab"' in html
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_chapters_are_numbered_from_one_in_each_language(lang):
-    preface, *rest = chapters(lang)
-    assert preface.endswith("/preface")
-    title = soup(site_page(preface)).select_one("article h1")
-    assert title.find(class_="section-number") is None, "the preface has a number"
+    preface, *rest, guide = chapters(lang)
+    # The preface and the instructors' guide frame the chapters, unnumbered
+    # (book/_ext/bilingual.py, UNNUMBERED).
+    assert preface.endswith("/preface") and guide.endswith("/instructors")
+    for unnumbered in (preface, guide):
+        title = soup(site_page(unnumbered)).select_one("article h1")
+        assert title.find(class_="section-number") is None, f"{unnumbered} has a number"
     for number, docname in enumerate(rest, start=1):
         title = soup(site_page(docname)).select_one("article h1")
         assert title.find(class_="section-number").get_text() == f"{number}. ", docname
