@@ -171,6 +171,18 @@ def test_notebooks_are_stored_without_outputs(path):
         assert cell["execution_count"] is None, f"code cell {i} has an execution count"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_cells_that_draw_a_figure_give_it_alternative_text(path):
+    # A figure drawn with plt.show() is an <img> on the site; without the cell's
+    # mystnb.image.alt its alternative text is the file path (the browser suite
+    # checks the rendered pages too; this catches it before the build).
+    for i, cell in enumerate(code_cells(path)):
+        if "plt.show()" in code_text(source(cell)):
+            alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+            assert alt.strip(), (f"code cell {i} draws a figure without alternative text: "
+                                 "describe it in the cell's metadata, mystnb.image.alt")
+
+
 def test_setup_cell_is_the_same_everywhere_and_names_the_repository():
     url = config()["repository"]["url"]
     first_cells = {}
