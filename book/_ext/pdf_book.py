@@ -8,7 +8,7 @@ notebooks and filled the execution cache)::
     python book/_ext/pdf_book.py --lang es --variant solutions
 
 Each PDF is Jupyter Book's LaTeX builder (``jupyter-book build --builder
-latex``, then ``latexmk`` with XeLaTeX) run on the same sources as the website,
+latex``, then Sphinx's LaTeX Makefile: ``latexmk`` with XeLaTeX) run on the same sources as the website,
 with a table of contents of one language (root: its preface, which becomes the
 front matter; then its chapters in the order of ``_toc.yml``) and a copy of
 ``_config.yml`` that sets the language (polyglossia: Spanish hyphenation and
@@ -26,7 +26,8 @@ HTML outputs into something LaTeX can print: HTML tables (the pandas tables of
 its text, in a literal block.
 
 Needs TeX Live (Debian: ``texlive-xetex texlive-latex-extra texlive-lang-spanish
-texlive-fonts-recommended fonts-freefont-otf latexmk``). CI builds the LaTeX
+texlive-fonts-recommended fonts-freefont-otf fonts-dejavu-core latexmk xindy``;
+Sphinx's latexmkrc builds the index with xindy under XeLaTeX). CI builds the LaTeX
 sources only (``--latex-only``); ``.github/workflows/pages.yml`` builds the
 PDFs and publishes them under ``pdf/`` on the website, where the prefaces link
 them (``{book-downloads}``, book/_ext/instructors.py).
@@ -184,8 +185,12 @@ def build(lang: str, solutions: bool, pdf: bool = True, root: Path = ROOT,
     if not pdf:
         return tex
     start = time.time()
-    subprocess.run(["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error",
-                    "-file-line-error", "book.tex"], cwd=latex, check=True,
+    # Sphinx's own Makefile: it exports XINDYOPTS (the index's language and
+    # encoding, -L spanish-modern -C utf8 for Spanish), without which latexmkrc's
+    # xindy stops at the index; its latexmkrc makes latexmk -pdf run XeLaTeX.
+    subprocess.run(["make", "all-pdf",
+                    "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error -file-line-error"],
+                   cwd=latex, check=True,
                    stdout=subprocess.DEVNULL if os.environ.get("BOOK_PDF_QUIET") else None)
     target = out / pdf_name(lang, solutions)
     shutil.copyfile(latex / "book.pdf", target)
