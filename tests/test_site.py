@@ -77,7 +77,8 @@ def test_language_and_link_to_the_twin(notebook):
 def test_no_tensorflow_log_or_progress_bar_noise(notebook):
     html = page(notebook)
     for noise in ("oneDNN custom operations", "absl::InitializeLog", "cuda drivers",
-                  "cpu_feature_guard", "Traceback (most recent call last)"):
+                  "cpu_feature_guard", "Traceback (most recent call last)",
+                  "WARNING:tensorflow"):
         assert noise not in html, f"{noise!r} appears on the page"
     # Keras' live progress bar redraws itself with backspaces and carriage returns.
     assert "\x08" not in html and "━━━━━━━━━━━━━━━━━━━━ 0s" not in html
