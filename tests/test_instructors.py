@@ -154,6 +154,8 @@ def test_pdf_toc_and_config_per_language():
         files = [toc["root"], *(c["file"] for c in toc["chapters"])]
         assert toc["root"] == f"book/{lang}/preface"
         assert all(f.startswith(f"book/{lang}/") for f in files)
+        # The references page is the PDF's closing bibliography (one_bibliography).
+        assert f"book/{lang}/references" not in files and f"book/{lang}/errata" in files
         for solutions in (True, False):
             config = pdf_book.variant_config(lang, solutions, ROOT)
             extra = config["sphinx"]["config"]
@@ -197,3 +199,41 @@ def test_the_notebook_runs_top_to_bottom_in_quick_mode(kind, docname, tmp_path):
     if kind == "exercises":
         # The setup cell ran against this checkout, then the chapter's code.
         assert "mlp_params = " in outputs or docname not in CI_CHAPTERS
+
+
+def test_pdf_lists_each_cited_work_once_and_drops_empty_reference_sections():
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    def citation(docname, id_, label, text):
+        node = nodes.citation(ids=[id_], docname=docname)
+        node += nodes.label(text=label)
+        node += nodes.paragraph(text=text)
+        return node
+
+    def section(title, *children):
+        node = nodes.section()
+        node += nodes.title(text=title)
+        for child in children:
+            node += child
+        return node
+
+    document = new_document("<test>", get_default_settings(Parser))
+    he = "He, Zhang, Ren and Sun. Deep residual learning. CVPR, 2016."
+    kingma = "Kingma and Ba. Adam. ICLR, 2015."
+    document += section("Chapter 1", nodes.paragraph(text="Adam and ResNet."),
+                        section("References", citation("ch1", "id1", "KB15", kingma),
+                                citation("ch1", "id2", "HZRS16", he)))
+    document += section("Chapter 2", nodes.paragraph(text="ResNet again."),
+                        section("References", citation("ch2", "id7", "HZRS16a", he)))
+    pdf_book.one_bibliography(document)
+
+    titles = [t.astext() for t in document.findall(nodes.title)]
+    assert titles == ["Chapter 1", "Chapter 2"], "the emptied References sections stay"
+    listed = [c for c in document.findall(nodes.citation)]
+    assert [c[0].astext() for c in listed] == ["HZRS16a", "KB15"]
+    assert all(c.parent is document for c in listed)
+    targets = [r.astext() for r in listed[0].findall(nodes.raw)]
+    assert targets == [r"\hypertarget{cite.ch1:id2}{}"], "the dropped copy's link target"

@@ -82,15 +82,19 @@ def pdf_name(lang: str, solutions: bool) -> str:
 # --- Building ---------------------------------------------------------------------------
 
 def language_toc(lang: str, root: Path = ROOT) -> dict:
-    """``_toc.yml`` for one language: its preface as the root, its chapters after it."""
+    """``_toc.yml`` for one language: its preface as the root, its chapters after it
+    (all but the references page, whose list is the PDF's closing bibliography)."""
     import yaml
 
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]
              if c["file"].startswith(f"book/{lang}/")]
     preface = next(f for f in files if f.endswith("/preface"))
+    # The references page's list is LaTeX's bibliography at the end of the PDF
+    # (one_bibliography): as a chapter it would be a heading without its list.
+    skipped = {preface, f"book/{lang}/references"}
     return {"format": "jb-book", "root": preface, "defaults": {"numbered": True},
-            "chapters": [{"file": f} for f in files if f != preface]}
+            "chapters": [{"file": f} for f in files if f not in skipped]}
 
 
 def variant_config(lang: str, solutions: bool, root: Path = ROOT) -> dict:
@@ -310,7 +314,103 @@ def _exercise_titles_in_language(app, doctree, docname) -> None:
                 text.parent.replace(text, nodes.Text(new))
 
 
+# --- Sphinx: one bibliography at the end of the PDF ----------------------------------------
+
+def _inside(node, kinds) -> bool:
+    while node is not None:
+        if isinstance(node, kinds):
+            return True
+        node = node.parent
+    return False
+
+
+def one_bibliography(document) -> None:
+    """The book's citations as one list, each work once, in the order of its labels.
+
+    LaTeX gathers every citation at the end of the book (Sphinx's
+    BibliographyTransform, which runs next), so each chapter's "References"
+    section would be an empty heading, and a work that several chapters cite
+    would be listed once per chapter. This keeps one entry per work (the same
+    formatted entry; the others' link targets are added to it, so that every
+    citation in the text still links), sorts them by label (``KB15`` before ``XRV17``: by author, as the
+    labels start with the authors' initials) and removes the sections that held
+    only citations.
+    """
+    from docutils import nodes
+
+    citations = list(document.findall(nodes.citation))
+    sections = {id(c): c for c in (s for s in (_section_of(c) for c in citations) if s)}
+    empty = [section for section in sections.values()
+             if not "".join(t.astext() for t in section.findall(nodes.Text)
+                            if not _inside(t, (nodes.citation, nodes.title))).strip()
+             and not any(True for _ in section.findall(nodes.image))]
+    works = {}  # A work is its formatted entry; its label may differ between lists.
+    for citation in citations:
+        citation.parent.remove(citation)
+        entry = " ".join(child.astext() for child in citation.children[1:])
+        works.setdefault(" ".join(entry.split()), []).append(citation)
+    for section in empty:
+        section.parent.remove(section)
+    kept = []
+    for same in works.values():
+        # The longest label: HZRS16a where a list holds two works of He et al. (2016).
+        first = max(same, key=lambda c: len(c[0].astext()))
+        paragraphs = list(first.findall(nodes.paragraph))
+        holder = paragraphs[0] if paragraphs else first
+        for other in same:
+            if other is not first:
+                target = f"cite.{other['docname']}:{other['ids'][0]}"
+                holder += nodes.raw("", rf"\hypertarget{{{target}}}{{}}", format="latex")
+        kept.append(first)
+    for citation in sorted(kept, key=lambda c: c[0].astext().casefold()):
+        document += citation
+
+
+def exercise_labels(document, registry) -> None:
+    """LaTeX labels under which ``{ref}`` finds the exercises.
+
+    A ``{ref}`` to an exercise (the instructors' page) becomes
+    ``\\hyperref[<docname>:<label>]``, but sphinx-exercise labels it
+    ``exercise:<label>`` in LaTeX only; this adds the label that the link asks for.
+    """
+    from docutils import nodes
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+    for node in list(document.findall(lambda n: isinstance(
+            n, (exercise_node, exercise_enumerable_node)))):
+        label = node.get("label")
+        docname = registry.get(label, {}).get("docname")
+        if label and docname:
+            raw = nodes.raw("", rf"\phantomsection\label{{\detokenize{{{docname}:{label}}}}}",
+                            format="latex")
+            node.parent.insert(node.parent.index(node), raw)
+
+
+def _section_of(node):
+    from docutils import nodes
+
+    while node is not None and not isinstance(node, nodes.section):
+        node = node.parent
+    return node
+
+
+def _one_bibliography_transform():
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class OneBibliography(SphinxPostTransform):
+        default_priority = 745  # just before Sphinx's BibliographyTransform (750)
+        formats = ("latex",)
+
+        def run(self, **kwargs) -> None:
+            one_bibliography(self.document)
+            exercise_labels(self.document,
+                            getattr(self.env, "sphinx_exercise_registry", {}))
+
+    return OneBibliography
+
+
 def setup(app):
+    app.add_post_transform(_one_bibliography_transform())
     app.connect("doctree-resolved", _exercise_titles_in_language)
     app.connect("doctree-resolved", _html_outputs_for_latex)
     app.connect("doctree-resolved", _unicode_fallbacks)
