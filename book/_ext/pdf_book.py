@@ -316,12 +316,11 @@ def _exercise_titles_in_language(app, doctree, docname) -> None:
 
 # --- Sphinx: one bibliography at the end of the PDF ----------------------------------------
 
-def _inside(node, kinds) -> bool:
-    while node is not None:
-        if isinstance(node, kinds):
-            return True
+def _ancestor(node, kinds):
+    """The nearest of node and its parents that is one of kinds, or None."""
+    while node is not None and not isinstance(node, kinds):
         node = node.parent
-    return False
+    return node
 
 
 def one_bibliography(document) -> None:
@@ -332,18 +331,18 @@ def one_bibliography(document) -> None:
     section would be an empty heading, and a work that several chapters cite
     would be listed once per chapter. This keeps one entry per work (the same
     formatted entry; the others' link targets are added to it, so that every
-    citation in the text still links), sorts them by label (``KB15`` before ``XRV17``: by author, as the
-    labels start with the authors' initials) and removes the sections that held
-    only citations.
+    citation in the text still links), sorts them by label (``KB15`` before
+    ``XRV17``: by author, as the labels start with the authors' initials) and
+    removes the sections that held only citations.
     """
     from docutils import nodes
 
     citations = list(document.findall(nodes.citation))
-    sections = {id(c): c for c in (s for s in (_section_of(c) for c in citations) if s)}
+    sections = {id(s): s for s in (_ancestor(c, nodes.section) for c in citations) if s}
     empty = [section for section in sections.values()
              if not "".join(t.astext() for t in section.findall(nodes.Text)
-                            if not _inside(t, (nodes.citation, nodes.title))).strip()
-             and not any(True for _ in section.findall(nodes.image))]
+                            if _ancestor(t, (nodes.citation, nodes.title)) is None).strip()
+             and next(section.findall(nodes.image), None) is None]
     works = {}  # A work is its formatted entry; its label may differ between lists.
     for citation in citations:
         citation.parent.remove(citation)
@@ -386,18 +385,12 @@ def exercise_labels(document, registry) -> None:
             node.parent.insert(node.parent.index(node), raw)
 
 
-def _section_of(node):
-    from docutils import nodes
-
-    while node is not None and not isinstance(node, nodes.section):
-        node = node.parent
-    return node
-
-
-def _one_bibliography_transform():
+def _latex_links_transform():
     from sphinx.transforms.post_transforms import SphinxPostTransform
 
-    class OneBibliography(SphinxPostTransform):
+    class LatexLinks(SphinxPostTransform):
+        """One bibliography, and the exercises' labels, for the PDF."""
+
         default_priority = 745  # just before Sphinx's BibliographyTransform (750)
         formats = ("latex",)
 
@@ -406,11 +399,11 @@ def _one_bibliography_transform():
             exercise_labels(self.document,
                             getattr(self.env, "sphinx_exercise_registry", {}))
 
-    return OneBibliography
+    return LatexLinks
 
 
 def setup(app):
-    app.add_post_transform(_one_bibliography_transform())
+    app.add_post_transform(_latex_links_transform())
     app.connect("doctree-resolved", _exercise_titles_in_language)
     app.connect("doctree-resolved", _html_outputs_for_latex)
     app.connect("doctree-resolved", _unicode_fallbacks)
