@@ -18,7 +18,9 @@ each one again. This plugin makes the first run serve both:
 * The twins ``book/es/x.ipynb`` and ``book/en/x.ipynb`` run on the same xdist
   worker, one after the other (``--dist loadgroup``), so the second one finds
   the first one's training run in the cache; any other test file keeps its
-  tests on one worker, as ``--dist loadfile`` would.
+  tests on one worker, as ``--dist loadfile`` would. The chapters are handed
+  out in reading order (``_toc.yml``), so that the models of earlier chapters
+  are usually in the cache when a later chapter compares itself with them.
 * At the end, a table of the slowest notebooks (seconds of execution) is
   printed, with those over the quick-mode budget marked.
 """
@@ -81,13 +83,39 @@ def pytest_collection_modifyitems(config, items):
             group = Path(str(item.path)).relative_to(ROOT).as_posix() if Path(
                 str(item.path)).is_relative_to(ROOT) else str(item.path)
         item.add_marker(pytest.mark.xdist_group(group))
-    # Keep each notebook's cells in file order and the twins next to each other.
+    # Each notebook's cells in file order, the twins next to each other, and
+    # the chapters in reading order: a chapter that compares its model with
+    # earlier chapters' models then finds their runs in the training cache
+    # (unless the other worker is still running one), and the capstone, which
+    # reads every model, comes last.
     notebooks = [item for item in items if _is_cell(item)]
     others = [item for item in items if not _is_cell(item)]
-    notebooks.sort(key=lambda item: (_notebook_path(item).stem,
+    order = reading_order()
+    notebooks.sort(key=lambda item: (order.get(_notebook_path(item).stem, len(order)),
+                                     _notebook_path(item).stem,
                                      _notebook_path(item).parent.name,
                                      item.cell_num))
     items[:] = others + notebooks
+
+
+def reading_order(toc: Path = ROOT / "_toc.yml") -> dict[str, int]:
+    """Each page's name (``vgg``) -> its position in the table of contents."""
+    import yaml
+
+    order: dict[str, int] = {}
+
+    def visit(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                order.setdefault(Path(node["file"]).name, len(order))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(yaml.safe_load(toc.read_text(encoding="utf-8")))
+    return order
 
 
 # --------------------------------------------------------------------------
