@@ -198,3 +198,46 @@ def test_the_pages_workflow_restores_only_caches_of_the_same_dependencies():
         restore = step["with"].get("restore-keys", "").strip().splitlines()
         # Only the exact dependency digest: no shorter, looser fallback.
         assert restore == [prefix.strip()], restore
+
+
+def test_notebooks_run_in_reading_order_with_the_twins_together(tmp_path):
+    """nbval hands the notebooks out as the table of contents orders them."""
+    toc = tmp_path / "_toc.yml"
+    toc.write_text(textwrap.dedent("""\
+        format: jb-book
+        root: book/index
+        parts:
+          - chapters:
+              - file: book/es/first
+              - file: book/es/later
+          - chapters:
+              - file: book/en/first
+              - file: book/en/later
+        """))
+    assert nbval_cache.reading_order(toc) == {"first": 0, "later": 1}
+
+    class Cell:  # What the hook reads of nbval's items.
+        def __init__(self, path, number):
+            self.parent = type("Parent", (), {"path": path})()
+            self.path, self.cell_num = path, number
+
+        def get_closest_marker(self, name):
+            return None
+
+        def add_marker(self, marker):
+            self.marker = marker
+
+    Cell.__name__ = "IPyNbCell"
+    # The book's own order: the capstone, which reads every model, comes after
+    # the chapters that train them, although it sorts first by name.
+    items = [Cell(ROOT / "book" / lang / f"{name}.ipynb", number)
+             for name in ("comparison", "resnet", "deep_networks")
+             for lang in ("en", "es") for number in (1, 0)]
+    nbval_cache.pytest_collection_modifyitems(None, items)
+    order = [(item.path.stem, item.path.parent.name, item.cell_num) for item in items]
+    assert order == [(name, lang, number)
+                     for name in ("deep_networks", "resnet", "comparison")
+                     for lang in ("en", "es") for number in (0, 1)]
+    # The twins share one xdist group: one worker, one after the other.
+    assert {item.marker.args[0] for item in items
+            if item.path.stem == "resnet"} == {"notebook-resnet"}
