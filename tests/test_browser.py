@@ -396,7 +396,30 @@ def site(server):
 
 # --- Every page ----------------------------------------------------------------
 
-@pytest.mark.parametrize("doc", PAGES)
+#: How many browsers share the pages: each page's tests (and its twin's, visited
+#: in the same pass) form one xdist group, so that `pytest -n 2` gives each
+#: worker its own Chromium and half the pages. A chapter pair takes about 25 s
+#: (axe, the full-page screenshot, the solutions clicked): one browser for all
+#: of them made this module the slowest step of CI.
+BROWSER_GROUPS = 2
+
+
+def _pair_of(doc: str) -> str:
+    twin = twin_of(doc)
+    return doc if twin is None or language_of(doc) == "es" else twin
+
+
+_PAIRS = list(dict.fromkeys(_pair_of(doc) for doc in PAGES))
+
+
+def by_page(docs: list[str]) -> list:
+    """`docs` as parameters, each in its pair's browser group."""
+    return [pytest.param(doc, id=doc, marks=pytest.mark.xdist_group(
+        f"browser-pages-{_PAIRS.index(_pair_of(doc)) % BROWSER_GROUPS}")) for doc in docs]
+
+
+
+@pytest.mark.parametrize("doc", by_page(PAGES))
 def test_page_loads_cleanly_in_its_language(site, doc):
     visit = site.visit(doc)
     assert not visit.console_errors, f"JavaScript console errors: {visit.console_errors}"
@@ -406,7 +429,7 @@ def test_page_loads_cleanly_in_its_language(site, doc):
     assert visit.screenshot.is_file() and visit.screenshot.stat().st_size > 0
 
 
-@pytest.mark.parametrize("doc", [d for d in CHAPTERS if language_of(d) == "es"])
+@pytest.mark.parametrize("doc", by_page([d for d in CHAPTERS if language_of(d) == "es"]))
 def test_language_link_leads_to_the_twin_and_back(site, doc):
     twin = twin_of(doc)
     visit = site.visit(doc)
@@ -417,7 +440,7 @@ def test_language_link_leads_to_the_twin_and_back(site, doc):
     assert site.visit(twin).back_landed == site.url(doc), "the way back did not land here"
 
 
-@pytest.mark.parametrize("doc", NOTEBOOKS)
+@pytest.mark.parametrize("doc", by_page(NOTEBOOKS))
 def test_colab_button_opens_exactly_this_notebook(site, doc):
     repository = CONFIG["repository"]
     org_repo = repository["url"].removeprefix("https://github.com/").strip("/")
@@ -430,7 +453,7 @@ def test_colab_button_opens_exactly_this_notebook(site, doc):
     assert visit.stray_colab == [], "Colab links that are neither the button nor the exercises'"
 
 
-@pytest.mark.parametrize("doc", NOTEBOOKS)
+@pytest.mark.parametrize("doc", by_page(NOTEBOOKS))
 def test_exercise_links_open_this_chapters_exercise_notebook(site, doc):
     # Above the exercises (book/_ext/instructors.py): the exercise notebook in Colab,
     # and the same notebook served by the site.
@@ -449,7 +472,7 @@ def test_exercise_links_open_this_chapters_exercise_notebook(site, doc):
     assert served.metadata["book"]["source"] == f"{doc}.ipynb"
 
 
-@pytest.mark.parametrize("doc", NOTEBOOKS)
+@pytest.mark.parametrize("doc", by_page(NOTEBOOKS))
 def test_download_button_serves_this_pages_notebook(site, doc):
     hrefs = site.visit(doc).download_hrefs
     assert hrefs == [site.base + f"colab/{doc}.ipynb"], "the .ipynb download link"
@@ -463,7 +486,7 @@ def test_download_button_serves_this_pages_notebook(site, doc):
                 for left in colab_edition.myst_left(cell.source)]
 
 
-@pytest.mark.parametrize("doc", NOTEBOOKS)
+@pytest.mark.parametrize("doc", by_page(NOTEBOOKS))
 def test_each_solution_is_hidden_until_its_toggle_is_clicked(site, doc):
     solutions = site.visit(doc).solutions
     cells = nbformat.read(ROOT / f"{doc}.ipynb", as_version=4).cells
@@ -476,7 +499,7 @@ def test_each_solution_is_hidden_until_its_toggle_is_clicked(site, doc):
     assert len(solutions) == expected, "solutions on the page / in the notebook"
 
 
-@pytest.mark.parametrize("doc", PAGES)
+@pytest.mark.parametrize("doc", by_page(PAGES))
 def test_no_sideways_scroll_on_a_375_pixel_screen(site, doc):
     phone = site.visit(doc).phone
     assert phone["scroll_width"] <= phone["client_width"], "the page scrolls sideways"
@@ -485,7 +508,7 @@ def test_no_sideways_scroll_on_a_375_pixel_screen(site, doc):
         f"content wider than the screen, outside a scroll box: {phone['sticking_out']}")
 
 
-@pytest.mark.parametrize("doc", PAGES)
+@pytest.mark.parametrize("doc", by_page(PAGES))
 def test_axe_finds_no_serious_accessibility_violation(site, doc):
     violations = site.visit(doc).axe
     assert violations == [], "\n".join(
@@ -496,7 +519,7 @@ def test_axe_finds_no_serious_accessibility_violation(site, doc):
 _PATH_LIKE = re.compile(r"(^|/)[^\s/]+\.(png|jpe?g|gif|svg|webp)$", re.IGNORECASE)
 
 
-@pytest.mark.parametrize("doc", PAGES)
+@pytest.mark.parametrize("doc", by_page(PAGES))
 def test_figures_have_alternative_text(site, doc):
     images = site.visit(doc).images
     missing = [img["src"] for img in images if img["alt"] is None]
@@ -514,7 +537,7 @@ def test_math_pages_exist_in_both_languages():
     assert {language_of(doc) for doc in MATH_PAGES} == set(LANGS), MATH_PAGES
 
 
-@pytest.mark.parametrize("doc", MATH_PAGES)
+@pytest.mark.parametrize("doc", by_page(MATH_PAGES))
 def test_math_is_typeset_by_the_sites_own_mathjax(site, doc):
     math = site.visit(doc).math
     assert math["scripts"], "the page loads no MathJax"

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import importlib.metadata
 import json
 import os
@@ -530,6 +531,39 @@ def trained_models(nb, root: Path = ROOT) -> list[str]:
             if re.search(rf"[\"']{name}[\"']|models\.{name}\(", code)]
 
 
+@functools.lru_cache(maxsize=1)
+def _module_owners() -> dict[str, list[str]]:
+    """``importlib.metadata.packages_distributions()``, read once per process: it
+    walks every installed distribution's file list (about 0.7 s), and a book
+    build converts every chapter."""
+    return importlib.metadata.packages_distributions()
+
+
+def _top_level_imports(text: str) -> set[str]:
+    """The top-level packages that ``text`` imports at module level."""
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return set()
+    modules = set()
+    for node in body:
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+@functools.lru_cache(maxsize=8)
+def _imported_modules(files: tuple[tuple[str, int], ...]) -> frozenset[str]:
+    """The imports of the files ``((path, mtime), ...)``: the lib, parsed once per
+    version of its files rather than once per chapter."""
+    modules = set()
+    for path, _ in files:
+        modules |= _top_level_imports(Path(path).read_text(encoding="utf-8"))
+    return frozenset(modules)
+
+
 def runtime_pins(nb=None, root: Path = ROOT) -> dict[str, str]:
     """``{distribution: version}`` of requirements.txt that the chapter's code needs.
 
@@ -539,21 +573,13 @@ def runtime_pins(nb=None, root: Path = ROOT) -> dict[str, str]:
     """
     from packaging.requirements import Requirement
 
-    modules = set()
-    sources = [p.read_text(encoding="utf-8") for p in (root / "book" / "lib").glob("*.py")]
+    lib = sorted((root / "book" / "lib").glob("*.py"))
+    modules = set(_imported_modules(tuple((str(p), p.stat().st_mtime_ns) for p in lib)))
     if nb is not None:
-        sources += [_source(c) for c in nb["cells"] if c["cell_type"] == "code"]
-    for text in sources:
-        try:
-            body = ast.parse(text).body
-        except SyntaxError:
-            continue
-        for node in body:
-            if isinstance(node, ast.Import):
-                modules |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.add(node.module.split(".")[0])
-    owners = importlib.metadata.packages_distributions()
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                modules |= _top_level_imports(_source(cell))
+    owners = _module_owners()
     wanted = {dist.lower() for module in modules for dist in owners.get(module, [])}
     if "keras" in wanted:
         wanted.add("tensorflow")  # Keras' backend, imported by Keras itself.
