@@ -100,6 +100,12 @@ def twin_of(doc: str) -> str | None:
     return None
 
 
+def pair_of(doc: str) -> str:
+    """The page that a visit of ``doc`` loads first: its Spanish twin, or itself."""
+    twin = twin_of(doc)
+    return doc if twin is None or language_of(doc) == "es" else twin
+
+
 # --- The local server ---------------------------------------------------------
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -275,11 +281,10 @@ class Site:
 
     def visit(self, doc: str) -> Visit:
         if doc not in self.visits:
-            twin = twin_of(doc)
-            if twin is None:
+            if twin_of(doc) is None:
                 self.visits[doc] = self._load(doc)
             else:
-                first = doc if language_of(doc) == "es" else twin
+                first = pair_of(doc)
                 self._visit_pair(first, twin_of(first))
         return self.visits[doc]
 
@@ -404,19 +409,13 @@ def site(server):
 BROWSER_GROUPS = 2
 
 
-def _pair_of(doc: str) -> str:
-    twin = twin_of(doc)
-    return doc if twin is None or language_of(doc) == "es" else twin
-
-
-_PAIRS = list(dict.fromkeys(_pair_of(doc) for doc in PAGES))
+_PAIRS = list(dict.fromkeys(pair_of(doc) for doc in PAGES))
 
 
 def by_page(docs: list[str]) -> list:
     """`docs` as parameters, each in its pair's browser group."""
     return [pytest.param(doc, id=doc, marks=pytest.mark.xdist_group(
-        f"browser-pages-{_PAIRS.index(_pair_of(doc)) % BROWSER_GROUPS}")) for doc in docs]
-
+        f"browser-pages-{_PAIRS.index(pair_of(doc)) % BROWSER_GROUPS}")) for doc in docs]
 
 
 @pytest.mark.parametrize("doc", by_page(PAGES))
