@@ -603,3 +603,57 @@ def test_refuses_callbacks_a_hit_cannot_replay(data, tmp_path, callback, match):
     with pytest.raises(ValueError, match=match):
         cached_key(data, tmp_path, callbacks=[callback(tmp_path)])
     cached_key(data, tmp_path, callbacks=[callback(tmp_path)], cache=False)
+
+
+class TraceCounter(keras.layers.Layer):
+    """Passes its input through, counting the calls made while tracing a graph."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.graph_calls = 0
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        if not tf.executing_eagerly():
+            self.graph_calls += 1
+        return inputs
+
+
+@pytest.mark.parametrize("make", [None, tf_dataset, ArrayBatches],
+                         ids=["arrays", "tf.data", "PyDataset"])
+def test_the_training_step_is_traced_once(data, no_book_build, make):
+    # Keras creates the optimizer's and the metrics' variables inside the first
+    # trace unless they exist, and a tf.function that creates variables is
+    # traced twice; train creates them first, so each epoch's step is traced
+    # once (the Keras functional API also calls the layer once to build).
+    x, y = data
+    config.set_seeds(0)
+    inputs = keras.Input((8, 8, 1), name="pixels")
+    counter = TraceCounter(name="counter")
+    hidden = counter(keras.layers.Flatten(name="flatten")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax",
+                                                   name="probs")(hidden))
+    built = counter.graph_calls
+    if make is None:
+        training.train(model, x, y, epochs=2, batch_size=BATCH_SIZE,
+                       validation_split=0, verbose=0)
+    else:
+        training.train(model, make(x, y), epochs=2, verbose=0)
+    assert counter.graph_calls - built == 1
+
+
+def test_creating_the_training_state_first_changes_no_number(data, no_book_build):
+    # The same run as Keras' own fit with the same seeds: the variables made
+    # in advance start as Keras would make them, and the metrics are reset.
+    x, y = data
+    ours = training.train(tiny_model(), x, y, epochs=2, batch_size=BATCH_SIZE,
+                          verbose=0).history
+    model = tiny_model()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    config.set_seeds(42)
+    keras_history = model.fit(x, y, epochs=2, batch_size=BATCH_SIZE,
+                              validation_split=0.1, verbose=0).history
+    for name, values in keras_history.items():
+        np.testing.assert_allclose(ours[name], values, rtol=1e-6, err_msg=name)
