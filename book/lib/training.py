@@ -341,9 +341,10 @@ def _build_training_state(model, batch) -> None:
     while it traces the first training step, and a ``tf.function`` that
     creates variables is traced a second time: one more trace of the whole
     forward pass, its gradients and the optimizer's update of every variable
-    (measured: 12 s of ``fit`` become 7 s for the small Inception-ResNet on
-    1,800 images). Creating them beforehand, eagerly on one batch, leaves one
-    trace. The metrics are reset afterwards, and nothing here draws random
+    (measured for one epoch of the small Inception-ResNet on 1,800 images,
+    validation included, on a 2-core CPU shared with another job: 15 s of
+    ``fit`` became 8 to 11 s). Creating them beforehand, eagerly on one
+    batch, leaves one trace. The metrics are reset afterwards, and nothing here draws random
     numbers (the model runs in inference mode), so the run is the same.
 
     Args:
