@@ -98,24 +98,8 @@ def pytest_collection_modifyitems(config, items):
     items[:] = others + notebooks
 
 
-def reading_order(toc: Path = ROOT / "_toc.yml") -> dict[str, int]:
-    """Each page's name (``vgg``) -> its position in the table of contents."""
-    import yaml
-
-    order: dict[str, int] = {}
-
-    def visit(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                order.setdefault(Path(node["file"]).name, len(order))
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(yaml.safe_load(toc.read_text(encoding="utf-8")))
-    return order
+#: Each page's name -> its position in the table of contents (as the build orders them).
+reading_order = execution.reading_order
 
 
 # --------------------------------------------------------------------------

@@ -241,3 +241,40 @@ def test_notebooks_run_in_reading_order_with_the_twins_together(tmp_path):
     # The twins share one xdist group: one worker, one after the other.
     assert {item.marker.args[0] for item in items
             if item.path.stem == "resnet"} == {"notebook-resnet"}
+
+
+def test_the_build_executes_the_pages_in_reading_order(tmp_path):
+    """Sphinx reads (and myst-nb executes) pages alphabetically unless told
+    otherwise: the capstone then ran third and trained the whole book in one cell."""
+    toc = tmp_path / "_toc.yml"
+    toc.write_text(textwrap.dedent("""\
+        format: jb-book
+        root: book/index
+        parts:
+          - chapters:
+              - file: book/es/deep_networks
+              - file: book/es/resnet
+              - file: book/es/comparison
+          - chapters:
+              - file: book/en/deep_networks
+              - file: book/en/resnet
+              - file: book/en/comparison
+        """))
+    docnames = sorted(f"book/{lang}/{name}" for lang in ("es", "en")
+                      for name in ("comparison", "resnet", "deep_networks"))
+    docnames.append("book/index")
+    execution.sort_in_reading_order(docnames, toc)
+    assert docnames == [f"book/{lang}/{name}"
+                        for name in ("deep_networks", "resnet", "comparison")
+                        for lang in ("en", "es")] + ["book/index"]
+
+    class App:  # What setup() asks of Sphinx's application.
+        def __init__(self):
+            self.handlers = []
+
+        def connect(self, event, handler):
+            self.handlers.append((event, handler))
+
+    app = App()
+    execution.setup(app)
+    assert ("env-before-read-docs", execution._read_in_reading_order) in app.handlers

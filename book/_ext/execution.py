@@ -14,6 +14,10 @@ without changing its code, and this extension keys the cache on both:
   path is part of the Sphinx configuration, so Sphinx then reads every page
   again too. Folders of older digests of the same mode are deleted.
 
+A build executes the notebooks in the book's reading order (the table of
+contents, twins together), so that each chapter trains its own networks and
+later chapters find them in the training cache.
+
 In CI the notebooks are executed once, by ``pytest`` (nbval; the plugin
 ``tests/nbval_cache.py`` stores each executed notebook in this same cache), and
 the site build only reads them: with ``BOOK_REQUIRE_EXECUTED=1`` the build stops
@@ -122,6 +126,49 @@ def unexecuted_notebooks(cache: Path, notebooks: Iterable[Path]) -> list[Path]:
     return missing
 
 
+def reading_order(toc: Path = ROOT / "_toc.yml") -> dict[str, int]:
+    """Each page's name (``vgg``) -> its position in the table of contents.
+
+    The twins ``book/es/vgg`` and ``book/en/vgg`` share a name, so they share
+    the position of the first one listed.
+    """
+    import yaml
+
+    order: dict[str, int] = {}
+
+    def visit(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                order.setdefault(Path(node["file"]).name, len(order))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(yaml.safe_load(Path(toc).read_text(encoding="utf-8")))
+    return order
+
+
+def sort_in_reading_order(docnames: list[str], toc: Path = ROOT / "_toc.yml") -> None:
+    """Sorts ``docnames`` in place: chapters in reading order, twins together.
+
+    Sphinx reads (and myst-nb executes) the pages in alphabetical order, which
+    put the capstone, ``comparison``, third: with an empty training cache it
+    trained every network of the book in one cell and overran the cell time
+    limit. In reading order each chapter trains its own networks and the
+    capstone finds them all in the cache. Pages outside the table of contents
+    come last, by name.
+    """
+    order = reading_order(toc)
+    docnames.sort(key=lambda doc: (order.get(doc.rsplit("/", 1)[-1], len(order)), doc))
+
+
+def _read_in_reading_order(app, env, docnames) -> None:
+    toc = getattr(app.config, "external_toc_path", None) or ROOT / "_toc.yml"
+    sort_in_reading_order(docnames, Path(app.srcdir) / toc)
+
+
 def _use_cache_of_this_mode(app, config) -> None:
     if config.nb_execution_cache_path:  # Set explicitly in _config.yml: respect it.
         return
@@ -152,4 +199,6 @@ def _require_executed(app, env, docnames) -> None:
 def setup(app):
     app.connect("config-inited", _use_cache_of_this_mode)
     app.connect("env-before-read-docs", _require_executed)
+    # Sphinx lets this event reorder the list in place; it reads them in that order.
+    app.connect("env-before-read-docs", _read_in_reading_order)
     return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}
