@@ -200,20 +200,19 @@ def test_the_pages_workflow_restores_only_caches_of_the_same_dependencies():
         assert restore == [prefix.strip()], restore
 
 
+def write_toc(folder: Path, names) -> Path:
+    """A table of contents with the pages `names` in a Spanish and an English part."""
+    parts = "".join("  - chapters:\n" + "".join(f"      - file: book/{lang}/{name}\n"
+                                                   for name in names)
+                    for lang in ("es", "en"))
+    toc = folder / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/index\nparts:\n" + parts)
+    return toc
+
+
 def test_notebooks_run_in_reading_order_with_the_twins_together(tmp_path):
     """nbval hands the notebooks out as the table of contents orders them."""
-    toc = tmp_path / "_toc.yml"
-    toc.write_text(textwrap.dedent("""\
-        format: jb-book
-        root: book/index
-        parts:
-          - chapters:
-              - file: book/es/first
-              - file: book/es/later
-          - chapters:
-              - file: book/en/first
-              - file: book/en/later
-        """))
+    toc = write_toc(tmp_path, ("first", "later"))
     assert nbval_cache.reading_order(toc) == {"first": 0, "later": 1}
 
     class Cell:  # What the hook reads of nbval's items.
@@ -246,20 +245,7 @@ def test_notebooks_run_in_reading_order_with_the_twins_together(tmp_path):
 def test_the_build_executes_the_pages_in_reading_order(tmp_path):
     """Sphinx reads (and myst-nb executes) pages alphabetically unless told
     otherwise: the capstone then ran third and trained the whole book in one cell."""
-    toc = tmp_path / "_toc.yml"
-    toc.write_text(textwrap.dedent("""\
-        format: jb-book
-        root: book/index
-        parts:
-          - chapters:
-              - file: book/es/deep_networks
-              - file: book/es/resnet
-              - file: book/es/comparison
-          - chapters:
-              - file: book/en/deep_networks
-              - file: book/en/resnet
-              - file: book/en/comparison
-        """))
+    toc = write_toc(tmp_path, ("deep_networks", "resnet", "comparison"))
     docnames = sorted(f"book/{lang}/{name}" for lang in ("es", "en")
                       for name in ("comparison", "resnet", "deep_networks"))
     docnames.append("book/index")
