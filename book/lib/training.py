@@ -344,8 +344,9 @@ def _build_training_state(model, batch) -> None:
     (measured for one epoch of the small Inception-ResNet on 1,800 images,
     validation included, on a 2-core CPU shared with another job: 15 s of
     ``fit`` became 8 to 11 s). Creating them beforehand, eagerly on one
-    batch, leaves one trace. The metrics are reset afterwards, and nothing here draws random
-    numbers (the model runs in inference mode), so the run is the same.
+    batch, leaves one trace. The metrics are reset afterwards, and nothing
+    here draws random numbers (the model runs in inference mode), so the run
+    is the same.
 
     Args:
         model: a compiled model.
