@@ -48,83 +48,86 @@ from keras import layers
 
 from book.lib import blocks, config, data
 
+#: The book's common budget for the small networks that train on all of
+#: Fashion-MNIST: 4 epochs of 54,000 images (a tenth of the 60,000 held out for
+#: validation). Every chapter compares its networks at these equal passes over
+#: the data. The budget is set by the full build of the whole book, which has
+#: to train every network once within an hour on a 2-core CPU: at 8 epochs,
+#: the first 20 of its 34 notebooks alone took 51 minutes there. The cost of
+#: the halving, read from the 8-epoch runs' histories: validation accuracy
+#: after epoch 4 was 1.0 to 1.5 points below epoch 8 for most networks
+#: (fashion_cnn 89.9% against 91.4%), 2.6 for all_conv and 4.2 for
+#: fashion_inception, which converge slowest; fashion_resnet and
+#: fashion_mobilenet were within 0.4 points of their best epoch.
+COMMON_EPOCHS = 4
+
 #: Full-mode training recipe of each model: keyword arguments of
 #: ``training.train`` (``epochs``, ``batch_size``, ``learning_rate`` for Adam,
-#: ``validation_split``). Quick mode lowers ``epochs`` in the notebook.
+#: ``validation_split``). Quick mode lowers ``epochs`` in the notebook. The
+#: throughputs quoted are those of the full build on a 2-core CPU (AMD EPYC).
 RECIPES: dict[str, dict] = {
-    # deep_networks: 10 epochs of Adam (1e-3), batches of 128, 10% validation.
+    # deep_networks: 10 epochs of Adam (1e-3), batches of 128, 10% validation;
+    # the perceptron runs at about 27,000 images/s, so 10 epochs take 22 s.
     "fashion_mlp": dict(epochs=10, batch_size=128, learning_rate=1e-3,
                         validation_split=0.1),
-    # first_cnn: 8 epochs of 54,000 images at about 1,450 images/s on a
-    # 2-core CPU, about 5 minutes; reaches about 91% test accuracy.
-    "fashion_cnn": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+    # first_cnn: 7.6 M MACs per image at about 2,900 images/s, so the common
+    # 4 epochs take about 80 s; about 90% test accuracy.
+    "fashion_cnn": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
                         validation_split=0.1),
     # vgg: the same recipe as fashion_cnn, for a fair comparison; about the
-    # same MACs per image (7.4 M), so about the same 5 minutes.
-    "fashion_vgg": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+    # same MACs per image (7.4 M) and speed.
+    "fashion_vgg": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
                         validation_split=0.1),
-    # inception: the same budget in epochs as the two above (8), because the
-    # chapter compares the three at equal arithmetic (7.7 M MACs per image)
-    # and equal passes over the data; its four-branch modules of small
-    # convolutions run slower per MAC on a CPU (about 1,000 images/s on a
-    # 2-core CPU), so its 8 epochs of 54,000 images take about 7 minutes
-    # there, and the chapter reports each model's seconds per epoch.
-    "fashion_inception": dict(epochs=8, batch_size=128, learning_rate=1e-3,
-                              validation_split=0.1),
-    # resnet: the same 8 epochs as the three above, for a comparison at equal
-    # passes over the data; 8.5 M MACs per image, about 30 s per epoch on a
-    # shared 2-core CPU (about 4 minutes in all there).
-    "fashion_resnet": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+    # inception: compared with the two above at equal arithmetic (7.7 M MACs
+    # per image) and equal passes over the data; its four-branch modules of
+    # small convolutions run slower per MAC on a CPU (about 1,700 images/s),
+    # and the chapter reports each model's seconds per epoch.
+    "fashion_inception": dict(epochs=COMMON_EPOCHS, batch_size=128,
+                              learning_rate=1e-3, validation_split=0.1),
+    # resnet: 8.5 M MACs per image, but batch normalization after each of its
+    # 19 convolutions: about 1,400 images/s.
+    "fashion_resnet": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
                            validation_split=0.1),
-    # senet: fashion_resnet's recipe, so that the chapter compares the two
-    # at equal passes over the data (8 epochs); the SE blocks add 0.1% to
-    # the MACs but nine small pooling-dense-multiply paths, which cost more
-    # time than MACs on a CPU (the chapter measures it).
-    "fashion_se_resnet": dict(epochs=8, batch_size=128, learning_rate=1e-3,
-                              validation_split=0.1),
+    # senet: fashion_resnet's recipe; the SE blocks add 0.1% to the MACs but
+    # nine small pooling-dense-multiply paths, which cost more time than MACs
+    # on a CPU (the chapter measures it).
+    "fashion_se_resnet": dict(epochs=COMMON_EPOCHS, batch_size=128,
+                              learning_rate=1e-3, validation_split=0.1),
     # augmentation: 2,000 training images (data.take_subset), so that the
     # network overfits, validated on 5,000 other training images passed as
     # validation_data. fashion_cnn trains with this same recipe there, for a
-    # fair comparison; each epoch is 2,000 images, a few seconds on a CPU.
+    # fair comparison; each epoch is 2,000 images, a second or two on a CPU.
     "fashion_cnn_augmented": dict(epochs=60, batch_size=128, learning_rate=1e-3),
     # lenet_alexnet: LeNet-5 does 0.42 M MACs per image, an eighteenth of
-    # fashion_cnn's, so it gets the same 8 epochs in about a minute on a
-    # 2-core CPU.
-    "fashion_lenet": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+    # fashion_cnn's: the common 4 epochs take about half a minute.
+    "fashion_lenet": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
                           validation_split=0.1),
     # lenet_alexnet: the slim AlexNet does about fashion_cnn's MACs (7.0 M
-    # per image) at about 1,500 images/s on a 2-core CPU; 4 epochs keep it
-    # within the chapter's budget (about 2.5 minutes there).
-    "fashion_alexnet": dict(epochs=4, batch_size=128, learning_rate=1e-3,
-                            validation_split=0.1),
+    # per image) at about 3,000 images/s.
+    "fashion_alexnet": dict(epochs=COMMON_EPOCHS, batch_size=128,
+                            learning_rate=1e-3, validation_split=0.1),
     # hparam_search: one trial of the search, on a subset of 1,500 training
     # images validated on 5,000 held-out ones (validation_data); each trial
     # sets its own learning_rate, base_filters and dropout. Two epochs of
-    # 1,500 images take about 5 s on a 2-core CPU (model building included),
-    # so the chapter's two dozen trials and its retrainings fit a few minutes.
+    # 1,500 images take a few seconds (model building included), so the
+    # chapter's two dozen trials and its retrainings fit a few minutes.
     "fashion_cnn_tunable": dict(epochs=2, batch_size=128, learning_rate=1e-3),
     # inception_v4: the small Inception-ResNet, with residual scaling 0.2 and
     # without, the same recipe for both. 6.2 M MACs per image, but 140 small
-    # layers: about 850 images/s on a shared 2-core CPU (65 s per epoch of
-    # 54,000 images), so 4 epochs each keep the two runs near 9 minutes.
-    "fashion_inception_resnet": dict(epochs=4, batch_size=128,
+    # layers: about 1,100 images/s (50 s per epoch).
+    "fashion_inception_resnet": dict(epochs=COMMON_EPOCHS, batch_size=128,
                                      learning_rate=1e-3, validation_split=0.1),
-    "fashion_inception_resnet_unscaled": dict(epochs=4, batch_size=128,
+    "fashion_inception_resnet_unscaled": dict(epochs=COMMON_EPOCHS, batch_size=128,
                                               learning_rate=1e-3,
                                               validation_split=0.1),
-    # all_conv: the same 8 epochs as fashion_cnn, which the chapter compares
-    # it with at equal passes over the data; 5.5 M MACs per image, under
-    # fashion_cnn's 7.6 M, but all its layers work at 28x28 to 5x5 without
-    # pooling in between.
-    "fashion_all_conv": dict(epochs=8, batch_size=128, learning_rate=1e-3,
+    # all_conv: 5.5 M MACs per image, under fashion_cnn's 7.6 M, but all its
+    # layers work at 28x28 to 5x5 without pooling in between.
+    "fashion_all_conv": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
                              validation_split=0.1),
-    # mobilenet: the same 8 epochs as fashion_cnn and fashion_resnet, which the
-    # chapter compares it with at equal passes over the data. 3.4 M MACs per
-    # image, under half of fashion_cnn's, but its depthwise layers run far
-    # below the CPU's peak: about 670 images/s on the shared 2-core CPU under
-    # load (80 s per epoch of 54,000 images).
-    "fashion_mobilenet": dict(epochs=8, batch_size=128, learning_rate=1e-3,
-                              validation_split=0.1),
+    # mobilenet: 3.4 M MACs per image, under half of fashion_cnn's, but its
+    # depthwise layers run far below the CPU's peak (about 1,900 images/s).
+    "fashion_mobilenet": dict(epochs=COMMON_EPOCHS, batch_size=128,
+                              learning_rate=1e-3, validation_split=0.1),
 }
 
 #: Filters of the three convolution blocks of ``fashion_cnn``.
