@@ -50,8 +50,9 @@ from book.lib import blocks, config, data
 
 #: The book's common budget for the small networks that train on all of
 #: Fashion-MNIST: 4 epochs of 54,000 images (a tenth of the 60,000 held out for
-#: validation). Every chapter compares its networks at these equal passes over
-#: the data. The budget is set by the full build of the whole book, which has
+#: validation). The chapters compare their networks at these equal passes over
+#: the data; the one exception, the Inception-ResNets (3 epochs), is said where
+#: it matters. The budget is set by the full build of the whole book, which has
 #: to train every network once within an hour on a 2-core CPU: at 8 epochs,
 #: the first 20 of its 34 notebooks alone took 51 minutes there. The cost of
 #: the halving, read from the 8-epoch runs' histories: validation accuracy
@@ -114,10 +115,13 @@ RECIPES: dict[str, dict] = {
     "fashion_cnn_tunable": dict(epochs=2, batch_size=128, learning_rate=1e-3),
     # inception_v4: the small Inception-ResNet, with residual scaling 0.2 and
     # without, the same recipe for both. 6.2 M MACs per image, but 140 small
-    # layers: about 1,100 images/s (50 s per epoch).
-    "fashion_inception_resnet": dict(epochs=COMMON_EPOCHS, batch_size=128,
+    # layers: about 1,100 images/s (50 s per epoch), the slowest network per
+    # image, trained twice; so 3 epochs each, one under the common budget (the
+    # chapter says so where it compares them with the others). In the 4-epoch
+    # runs, validation accuracy after epoch 3 was 86.4% and 86.8%.
+    "fashion_inception_resnet": dict(epochs=3, batch_size=128,
                                      learning_rate=1e-3, validation_split=0.1),
-    "fashion_inception_resnet_unscaled": dict(epochs=COMMON_EPOCHS, batch_size=128,
+    "fashion_inception_resnet_unscaled": dict(epochs=3, batch_size=128,
                                               learning_rate=1e-3,
                                               validation_split=0.1),
     # all_conv: 5.5 M MACs per image, under fashion_cnn's 7.6 M, but all its
