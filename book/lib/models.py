@@ -181,8 +181,8 @@ def fashion_cnn(seed: int | None = 42) -> keras.Model:
     ``blocks.vgg_block`` with one convolution; then flatten, a dense
     layer of 128 ReLU units, 50% dropout and a 10-way softmax: 241,546
     parameters and 7,599,872 MACs per image, a twelfth of the MACs of the
-    classic Fashion-MNIST CNN of Géron's book, so that it trains in about
-    5 minutes on a 2-core CPU (``RECIPES["fashion_cnn"]``).
+    classic Fashion-MNIST CNN of Géron's book, so that its recipe
+    (``RECIPES["fashion_cnn"]``) trains in a few minutes on a 2-core CPU.
 
     Args:
         seed: seeds the initial weights (``config.set_seeds``) before building;
