@@ -54,7 +54,7 @@ from book.lib import blocks, config, data
 #: the data; the one exception, the Inception-ResNets (3 epochs), is said where
 #: it matters. The budget is set by the full build of the whole book, which has
 #: to train every network once within an hour on a 2-core CPU: at 8 epochs,
-#: the first 20 of its 34 notebooks alone took 51 minutes there. The cost of
+#: the first 20 of its 32 notebooks alone took 51 minutes there. The cost of
 #: the halving, read from the 8-epoch runs' histories: validation accuracy
 #: after epoch 4 was 1.0 to 1.5 points below epoch 8 for most networks
 #: (fashion_cnn 89.9% against 91.4%), 2.6 for all_conv and 4.2 for
