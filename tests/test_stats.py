@@ -64,3 +64,28 @@ def test_a_large_consistent_gap_is_not_noise():
 def test_compare_predictions_rejects_probabilities():
     with pytest.raises(ValueError, match="argmax"):
         stats.compare_predictions([0, 1], np.zeros((2, 10)), [0, 1])
+
+
+def _curves(train, val):
+    import pandas as pd
+    return pd.DataFrame({"accuracy": train, "val_accuracy": val})
+
+
+@pytest.mark.parametrize("train, val, expected", [
+    ([0.80, 0.85], [0.79, 0.84], "close"),  # Within the gap.
+    ([0.85, 0.92], [0.84, 0.88], "gap"),  # Above it, validation still rising.
+    ([0.88, 0.92], [0.89, 0.88], "overfits"),  # Above it, validation past its best.
+    ([0.95], [0.80], "gap"),  # One epoch: nothing earlier to fall from.
+])
+def test_overfitting_reads_the_end_of_the_curves(train, val, expected):
+    assert stats.overfitting(_curves(train, val)) == expected
+
+
+def test_overfitting_rejects_bad_input():
+    with pytest.raises(ValueError, match="val_accuracy"):
+        stats.overfitting(_curves([0.9], [0.8]).drop(columns="val_accuracy"))
+    with pytest.raises(ValueError, match="empty"):
+        stats.overfitting(_curves([], []))
+    with pytest.raises(ValueError, match="fraction"):
+        stats.overfitting(_curves([0.9], [0.8]), gap=3)
+

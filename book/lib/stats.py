@@ -12,6 +12,8 @@ and each difference with a test on the shared test set:
   Dietterich, 1998).
 * :func:`compare_predictions`: both, as one record that a page can quote,
   with ``within_noise`` when the test does not reject equality at ``alpha``.
+* :func:`overfitting`: how a run's learning curves end, as the glossary
+  defines overfitting, so that a page says "it overfits" only when they show it.
 
 Reference:
     Dietterich, "Approximate Statistical Tests for Comparing Supervised
@@ -168,3 +170,43 @@ def compare_predictions(y_true, pred_a, pred_b, alpha: float = ALPHA) -> Compari
         difference=accuracy_a - accuracy_b, se_difference=se_difference,
         only_a=only_a, only_b=only_b, p_value=p_value,
         within_noise=p_value >= alpha, n=n)
+
+
+#: Training accuracy this far above validation accuracy (a fraction) counts as a gap.
+OVERFITTING_GAP = 0.03
+
+
+def overfitting(history, gap: float = OVERFITTING_GAP) -> str:
+    """How the learning curves of a run end, by the glossary's definition.
+
+    Overfitting is validation accuracy that stops rising while training
+    accuracy keeps climbing; a gap between the two, with validation accuracy
+    still rising, is not it yet.
+
+    Args:
+        history: one row per epoch with ``accuracy`` and ``val_accuracy``
+            columns (``training.TrainResult.history``).
+        gap: how far (a fraction) the last epoch's training accuracy must be
+            above its validation accuracy to count as a gap.
+
+    Returns:
+        ``"close"`` when the last epoch's gap is at most ``gap``;
+        ``"gap"`` when it is larger but the last epoch has the best validation
+        accuracy so far (still rising); ``"overfits"`` when it is larger and
+        an earlier epoch had a higher validation accuracy.
+    """
+    gap = _check_fraction("gap", gap)
+    missing = {"accuracy", "val_accuracy"} - set(getattr(history, "columns", ()))
+    if missing:
+        raise ValueError(
+            "history needs the columns 'accuracy' and 'val_accuracy' (train with "
+            f"validation data); missing {sorted(missing)}.")
+    if len(history) == 0:
+        raise ValueError("history is empty: it needs at least one epoch.")
+    last = history.iloc[-1]
+    if last["accuracy"] - last["val_accuracy"] <= gap:
+        return "close"
+    earlier = history["val_accuracy"].iloc[:-1]
+    if len(earlier) == 0 or last["val_accuracy"] >= earlier.max():
+        return "gap"
+    return "overfits"
