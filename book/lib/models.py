@@ -62,6 +62,11 @@ from book.lib import blocks, config, data
 #: fashion_mobilenet were within 0.4 points of their best epoch.
 COMMON_EPOCHS = 4
 
+#: The recipe of those networks: the common budget, Adam at 1e-3, batches of
+#: 128, a tenth of the training images held out to validate.
+_COMMON_RECIPE = dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
+                      validation_split=0.1)
+
 #: Full-mode training recipe of each model: keyword arguments of
 #: ``training.train`` (``epochs``, ``batch_size``, ``learning_rate`` for Adam,
 #: ``validation_split``). Quick mode lowers ``epochs`` in the notebook. The
@@ -73,27 +78,22 @@ RECIPES: dict[str, dict] = {
                         validation_split=0.1),
     # first_cnn: 7.6 M MACs per image at about 2,900 images/s, so the common
     # 4 epochs take about 80 s; about 90% test accuracy.
-    "fashion_cnn": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
-                        validation_split=0.1),
+    "fashion_cnn": dict(_COMMON_RECIPE),
     # vgg: the same recipe as fashion_cnn, for a fair comparison; about the
     # same MACs per image (7.4 M) and speed.
-    "fashion_vgg": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
-                        validation_split=0.1),
+    "fashion_vgg": dict(_COMMON_RECIPE),
     # inception: compared with the two above at equal arithmetic (7.7 M MACs
     # per image) and equal passes over the data; its four-branch modules of
     # small convolutions run slower per MAC on a CPU (about 1,700 images/s),
     # and the chapter reports each model's seconds per epoch.
-    "fashion_inception": dict(epochs=COMMON_EPOCHS, batch_size=128,
-                              learning_rate=1e-3, validation_split=0.1),
+    "fashion_inception": dict(_COMMON_RECIPE),
     # resnet: 8.5 M MACs per image, but batch normalization after each of its
     # 19 convolutions: about 1,400 images/s.
-    "fashion_resnet": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
-                           validation_split=0.1),
+    "fashion_resnet": dict(_COMMON_RECIPE),
     # senet: fashion_resnet's recipe; the SE blocks add 0.1% to the MACs but
     # nine small pooling-dense-multiply paths, which cost more time than MACs
     # on a CPU (the chapter measures it).
-    "fashion_se_resnet": dict(epochs=COMMON_EPOCHS, batch_size=128,
-                              learning_rate=1e-3, validation_split=0.1),
+    "fashion_se_resnet": dict(_COMMON_RECIPE),
     # augmentation: 2,000 training images (data.take_subset), so that the
     # network overfits, validated on 5,000 other training images passed as
     # validation_data. fashion_cnn trains with this same recipe there, for a
@@ -101,12 +101,10 @@ RECIPES: dict[str, dict] = {
     "fashion_cnn_augmented": dict(epochs=60, batch_size=128, learning_rate=1e-3),
     # lenet_alexnet: LeNet-5 does 0.42 M MACs per image, an eighteenth of
     # fashion_cnn's: the common 4 epochs take about half a minute.
-    "fashion_lenet": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
-                          validation_split=0.1),
+    "fashion_lenet": dict(_COMMON_RECIPE),
     # lenet_alexnet: the slim AlexNet does about fashion_cnn's MACs (7.0 M
     # per image) at about 3,000 images/s.
-    "fashion_alexnet": dict(epochs=COMMON_EPOCHS, batch_size=128,
-                            learning_rate=1e-3, validation_split=0.1),
+    "fashion_alexnet": dict(_COMMON_RECIPE),
     # hparam_search: one trial of the search, on a subset of 1,500 training
     # images validated on 5,000 held-out ones (validation_data); each trial
     # sets its own learning_rate, base_filters and dropout. Two epochs of
@@ -126,12 +124,10 @@ RECIPES: dict[str, dict] = {
                                               validation_split=0.1),
     # all_conv: 5.5 M MACs per image, under fashion_cnn's 7.6 M, but all its
     # layers work at 28x28 to 5x5 without pooling in between.
-    "fashion_all_conv": dict(epochs=COMMON_EPOCHS, batch_size=128, learning_rate=1e-3,
-                             validation_split=0.1),
+    "fashion_all_conv": dict(_COMMON_RECIPE),
     # mobilenet: 3.4 M MACs per image, under half of fashion_cnn's, but its
     # depthwise layers run far below the CPU's peak (about 1,900 images/s).
-    "fashion_mobilenet": dict(epochs=COMMON_EPOCHS, batch_size=128,
-                              learning_rate=1e-3, validation_split=0.1),
+    "fashion_mobilenet": dict(_COMMON_RECIPE),
 }
 
 #: Filters of the three convolution blocks of ``fashion_cnn``.
