@@ -1,3 +1,4 @@
+import logging
 import os
 
 import pytest
@@ -56,3 +57,25 @@ def test_fit_verbose_is_per_epoch_lines_when_building_the_site(monkeypatch):
 def test_tests_run_in_quick_mode():
     # tests/book_env.py sets it for the whole run, notebooks included.
     assert os.environ["BOOK_QUICK"] == "1"
+
+
+def _tensorflow_warning(message):
+    return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, message, None, None)
+
+
+KERAS_RETRACING = ("5 out of the last 13 calls to <function TensorFlowTrainer._make_function."
+                   "<locals>.multi_step_on_iterator at 0x7f0b80c5f1a0> triggered tf.function "
+                   "retracing. Tracing is expensive...")
+
+
+def test_keras_retracing_warning_is_dropped_in_quick_mode_only(monkeypatch):
+    logger = logging.getLogger("tensorflow")
+    assert config.QUICK_RETRACING_FILTER in logger.filters
+    monkeypatch.setenv("BOOK_QUICK", "1")
+    assert not logger.filter(_tensorflow_warning(KERAS_RETRACING))
+    # Any other warning, and the same warning about a reader's own function, stay.
+    assert logger.filter(_tensorflow_warning("Something else went wrong"))
+    own = KERAS_RETRACING.replace("TensorFlowTrainer._make_function.<locals>.", "")
+    assert logger.filter(_tensorflow_warning(own))
+    monkeypatch.setenv("BOOK_QUICK", "0")
+    assert logger.filter(_tensorflow_warning(KERAS_RETRACING))

@@ -1,12 +1,14 @@
 """Run settings shared by every chapter: quick mode, seeds and language.
 
 Quick mode is what the tests use: ``BOOK_QUICK=1`` in the environment shrinks
-epochs and subsets so that each notebook runs in well under 90 seconds on a
-2-core CPU. The defaults in each notebook's ``parameters`` cell are the full run.
+epochs and subsets so that each notebook runs within 45 seconds on a 2-core CPU
+(``tests/nbval_cache.py`` prints the slowest). The defaults in each notebook's
+``parameters`` cell are the full run.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sys
@@ -29,8 +31,9 @@ FASHION_MNIST_FILES = (
 #: every chapter: a model trained in quick mode is then the same run wherever
 #: it is trained, so that the training cache finds an earlier chapter's quick
 #: run of it instead of training it again. Small, because in quick mode the
-#: point is that the code runs: one epoch of the small Inception-ResNet costs
-#: about 5 s of tracing and 2 s of compute per 1,000 images on a 2-core CPU.
+#: point is that the code runs: on a 2-core CPU, one epoch of the small
+#: Inception-ResNet on the 1,800 images of the former 2,000 took about 6.5 s,
+#: of which about 3 s computing and the rest tracing and optimizing the graph.
 QUICK_TRAIN_SIZE = 600
 QUICK_TEST_SIZE = 1_000
 
@@ -112,6 +115,31 @@ def use_system_keras_home() -> Path | None:
         os.environ["KERAS_HOME"] = str(SYSTEM_KERAS_HOME)
         return SYSTEM_KERAS_HOME
     return None
+
+
+class _QuickRetracingFilter(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning about
+    Keras' own training and evaluation functions, in quick mode only.
+
+    TensorFlow warns when 5 of the last 10 or so calls to functions with the
+    same code were traced, a sign of a ``tf.function`` made in a loop. Every
+    new model traces Keras' training function once and its evaluation function
+    once, and both share that code; on quick mode's small subset an epoch is
+    five batches, so two models trained in a row are enough for the warning,
+    with nothing wrong. In the full run an epoch is hundreds of batches and the
+    warning cannot fire this way, so there it is left alone, as is the warning
+    about any other function (a reader's own ``tf.function``).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message
+                    and "TensorFlowTrainer" in message and quick_mode())
+
+
+#: Installed on TensorFlow's logger ("tensorflow") when this module is imported.
+QUICK_RETRACING_FILTER = _QuickRetracingFilter()
+logging.getLogger("tensorflow").addFilter(QUICK_RETRACING_FILTER)
 
 
 def fit_verbose():
