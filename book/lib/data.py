@@ -183,7 +183,7 @@ def take_subset(x: np.ndarray, y: np.ndarray, size: int | None,
                 seed: int = 0):
     """A class-balanced random subset of ``size`` examples (all if None).
 
-    Quick mode trains on a few thousand images; balancing keeps every class
+    Quick mode trains on a few hundred images; balancing keeps every class
     present so that accuracies and confusion matrices stay meaningful.
 
     Args:
